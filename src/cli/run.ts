@@ -1,0 +1,45 @@
+import { Command, CommanderError } from 'commander';
+import { describeError, ParapetError } from '../core/errors.ts';
+import { scanCommand } from './commands/scan.ts';
+import { type CliIO, EXIT } from './io.ts';
+import { VERSION } from './version.ts';
+
+/**
+ * The whole CLI as a function: argv in, exit code out, all output through `io`. main.ts is the only place
+ * that touches process; tests call this directly.
+ */
+export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  let code: number = EXIT.clean;
+  const program = new Command('parapet')
+    .description('Parapet secures the open-source LLM stack. It never executes what it scans.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)')
+    .addCommand(
+      scanCommand(io, (c) => {
+        code = c;
+      }),
+    );
+  for (const cmd of program.commands)
+    cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  try {
+    if (argv.length === 0) {
+      io.stdout(program.helpInformation());
+      return EXIT.usage;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through exitOverride with exit code 0; everything else is a usage error.
+      return err.exitCode === 0 ? EXIT.clean : EXIT.usage;
+    }
+    if (err instanceof ParapetError && (err.code === 'USAGE' || err.code === 'NOT_FOUND')) {
+      io.stderr(`parapet: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`parapet: ${describeError(err)}\n`);
+    return EXIT.incomplete;
+  }
+}

@@ -1,0 +1,147 @@
+import { describeError } from '../core/errors.ts';
+import type { Location } from '../core/finding.ts';
+import { emptyResult, type ScanResult } from '../core/result.ts';
+import { type ByteSource, bufferSource, openFileSource } from '../formats/byte-source.ts';
+import { isZip } from '../formats/zip.ts';
+import {
+  childMember,
+  type HandlerContext,
+  type NestedHints,
+  type NestedOutcome,
+  type ScanOptions,
+} from './context.ts';
+import { detectFormat } from './detect.ts';
+import { handleNpy } from './handlers/npy.ts';
+import { handlePickle } from './handlers/pickle.ts';
+import { handleSevenZip } from './handlers/sevenzip.ts';
+import { handleTar } from './handlers/tar.ts';
+import { handleZip } from './handlers/zip.ts';
+import { walk } from './walk.ts';
+
+const NOT_A_MODEL = 'not a model format Parapet reads (no pickle, zip, tar, 7z or NumPy signature)';
+
+/** Archives inside archives deeper than this are reported as not analysed. */
+const MAX_NESTING = 5;
+
+/**
+ * Scans files and directories statically. Never loads, unpickles or runs anything, never prints and never
+ * exits: every problem is a finding or an entry in `errors`. Throws only ParapetError NOT_FOUND for a
+ * top-level path that does not exist.
+ */
+export async function scanPaths(paths: readonly string[], options: ScanOptions = {}): Promise<ScanResult> {
+  const result = emptyResult();
+  let index = 0;
+  for (const item of walk(paths)) {
+    if (item.kind === 'error') result.errors.push({ path: item.path, error: item.error });
+    else if (item.kind === 'skip') result.skipped.push({ path: item.path, why: item.why });
+    else {
+      options.onFile?.(item.path, index++);
+      await scanFile(item.path, result, options);
+    }
+  }
+  return result;
+}
+
+/** Scans one file on disk into `result`. */
+export async function scanFile(path: string, result: ScanResult, options: ScanOptions = {}): Promise<void> {
+  let src: ReturnType<typeof openFileSource>;
+  try {
+    src = openFileSource(path);
+  } catch (err) {
+    result.errors.push({ path, error: `cannot open: ${describeError(err)}` });
+    return;
+  }
+  try {
+    if (src.size === 0) {
+      result.skipped.push({ path, why: 'empty file' });
+      return;
+    }
+    const outcome = await scanSource(src, { path }, 0, result, options.strict ?? false, {});
+    if (outcome === 'analysed') result.scanned.push(path);
+    else result.skipped.push({ path, why: NOT_A_MODEL });
+  } catch (err) {
+    result.errors.push({ path, error: describeError(err) });
+  } finally {
+    src.close();
+  }
+}
+
+/** Detects the format of `src` and runs its handler; nested content re-enters here with depth + 1. */
+export async function scanSource(
+  src: ByteSource,
+  location: Location,
+  depth: number,
+  result: ScanResult,
+  strict: boolean,
+  hints: NestedHints,
+): Promise<NestedOutcome> {
+  const ctx: HandlerContext = {
+    result,
+    location,
+    strict,
+    depth,
+    scanNested: async (child, member, childHints = {}) => {
+      const childLocation: Location = { path: location.path, member: childMember(location, member) };
+      if (depth + 1 > MAX_NESTING) {
+        result.errors.push({
+          path: `${location.path}!${childLocation.member}`,
+          error: `archives nested more than ${MAX_NESTING} deep`,
+        });
+        return 'analysed';
+      }
+      try {
+        return await scanSource(child, childLocation, depth + 1, result, strict, childHints);
+      } catch (err) {
+        result.errors.push({ path: `${location.path}!${childLocation.member}`, error: describeError(err) });
+        return 'analysed';
+      }
+    },
+  };
+  const format = detectFormat(src);
+  switch (format) {
+    case 'pickle': {
+      const isPickle = handlePickle(src, ctx, hints.tensorData === true);
+      // A pickle/zip polyglot: torch.load picks one reading, zipfile the other. Analyse both.
+      if (isPickle && !hints.tensorData && isZip(src)) await handleZip(src, ctx);
+      return isPickle ? 'analysed' : 'not-a-model-format';
+    }
+    case 'maybe-pickle':
+      if (hints.tensorData) return 'not-a-model-format';
+      return handlePickle(src, ctx, true) ? 'analysed' : 'not-a-model-format';
+    case 'zip':
+      await handleZip(src, ctx);
+      return 'analysed';
+    case 'tar':
+      await handleTar(src, ctx);
+      return 'analysed';
+    case '7z':
+      await handleSevenZip(src, ctx);
+      return 'analysed';
+    case 'npy':
+      handleNpy(src, ctx);
+      return 'analysed';
+    case 'unknown':
+      return 'not-a-model-format';
+  }
+}
+
+/** Scans an in-memory file as if it were on disk at `path` (for library users and tests). */
+export async function scanBytes(
+  bytes: Uint8Array,
+  path: string,
+  options: ScanOptions = {},
+): Promise<ScanResult> {
+  const result = emptyResult();
+  if (bytes.length === 0) {
+    result.skipped.push({ path, why: 'empty file' });
+    return result;
+  }
+  try {
+    const outcome = await scanSource(bufferSource(bytes), { path }, 0, result, options.strict ?? false, {});
+    if (outcome === 'analysed') result.scanned.push(path);
+    else result.skipped.push({ path, why: NOT_A_MODEL });
+  } catch (err) {
+    result.errors.push({ path, error: describeError(err) });
+  }
+  return result;
+}

@@ -1,0 +1,35 @@
+import type { ByteSource } from '../../formats/byte-source.ts';
+import { analysePickleStream } from '../../formats/pickle/stream.ts';
+import type { HandlerContext } from '../context.ts';
+import { toSubject } from '../pickle-subject.ts';
+import { PICKLE_RULES } from '../rules/index.ts';
+import type { PickleSubject } from '../rules/model/subjects.ts';
+
+/**
+ * Runs the pickle rules over every pickle in the stream. With `requireEvidence` (no PROTO header, or raw
+ * tensor bytes), the bytes only count as a pickle when parsing shows a loader would act on them; otherwise
+ * the handler declines and returns false so the caller can call them data.
+ */
+export function handlePickle(src: ByteSource, ctx: HandlerContext, requireEvidence: boolean): boolean {
+  const stream = analysePickleStream(src);
+  const subjects = stream.pickles.map((p, i) => toSubject(p, i, 0));
+  if (requireEvidence && !subjects.some(isLoadable)) return false;
+  const ruleCtx = { location: ctx.location, strict: ctx.strict };
+  for (const subject of subjects) {
+    for (const rule of PICKLE_RULES) ctx.result.findings.push(...rule.check(subject, ruleCtx));
+  }
+  return true;
+}
+
+/** Anomalies no text file produces by accident: they need pickle-specific byte patterns to appear. */
+const STRUCTURAL = new Set(['global-mutation', 'frame-mismatch', 'expansion']);
+
+/**
+ * Evidence that headerless bytes are a pickle worth reporting: a clean parse to STOP, a call, or a
+ * dangerous name. A text file that happens to start with "c" fails all three.
+ */
+function isLoadable(s: PickleSubject): boolean {
+  if (s.analysis.complete && s.analysis.opcodeCount > 1) return true;
+  if (s.analysis.anomalies.some((a) => STRUCTURAL.has(a.kind))) return true;
+  return s.imports.some((i) => i.record.calls.length > 0 || i.verdict.verdict === 'dangerous');
+}

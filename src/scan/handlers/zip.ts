@@ -1,0 +1,76 @@
+import { describeError } from '../../core/errors.ts';
+import type { ByteSource } from '../../formats/byte-source.ts';
+import { startsWithProto } from '../../formats/pickle/sniff.ts';
+import {
+  crc32OfSource,
+  openZipMember,
+  readZipDirectory,
+  type ZipAnomaly,
+  type ZipEntry,
+} from '../../formats/zip.ts';
+import type { HandlerContext } from '../context.ts';
+import { memberError, reportArchive } from './archive.ts';
+
+/** Structure facts that are normal in real checkpoints (torch writes ZIP64 for large files). */
+const BENIGN_KINDS = new Set<ZipAnomaly['kind']>(['zip64']);
+/** Members read whole for the CRC check; larger ones are not re-read (torch never checks CRCs either). */
+const CRC_CHECK_LIMIT = 64 * 1024 * 1024;
+
+/** torch.save's tensor storages: `<archive>/data/<key>`. Raw numbers, not pickles, unless they say otherwise. */
+function isTensorStorage(name: string): boolean {
+  return /(^|\/)data\/[^/]+$/.test(name) && !name.endsWith('.pkl');
+}
+
+/**
+ * A zip as torch.load reads it (central directory first), which also covers .npz, TorchScript, .keras and
+ * generic archives: every member is dispatched by its own magic bytes, not only `data.pkl`.
+ */
+export async function handleZip(src: ByteSource, ctx: HandlerContext): Promise<void> {
+  const dir = readZipDirectory(src);
+  const anomalies = dir.anomalies.filter((a) => !BENIGN_KINDS.has(a.kind));
+  for (const entry of dir.entries) {
+    if (entry.name.endsWith('/') && entry.uncompressedSize === 0) continue;
+    await scanMember(src, entry, ctx, anomalies);
+  }
+  reportArchive({ format: 'zip', anomalies }, ctx);
+}
+
+async function scanMember(
+  src: ByteSource,
+  entry: ZipEntry,
+  ctx: HandlerContext,
+  anomalies: ZipAnomaly[],
+): Promise<void> {
+  let member: ByteSource;
+  try {
+    member = openZipMember(src, entry);
+  } catch (err) {
+    memberError(ctx, entry.name, describeError(err));
+    return;
+  }
+  const encrypted = (entry.flags & 0x1) !== 0;
+  // torch ignores the encryption bit and reads stored bytes as they are (CVE-2025-1945), so a member that
+  // still starts like a pickle is analysed as one; real ciphertext cannot be analysed and says so.
+  if (encrypted && !(entry.method === 0 && startsWithProto(member))) {
+    memberError(
+      ctx,
+      entry.name,
+      'encrypted zip member: its contents cannot be analysed without the password',
+    );
+    // Real encryption is not a parser trick: the flag matches the bytes, so it is not reported as one.
+    for (let i = anomalies.length - 1; i >= 0; i--) {
+      const a = anomalies[i]!;
+      if (a.entry === entry.name && ['flag-bits', 'local-header-mismatch', 'size-mismatch'].includes(a.kind))
+        anomalies.splice(i, 1);
+    }
+    return;
+  }
+  const outcome = await ctx.scanNested(member, entry.name, { tensorData: isTensorStorage(entry.name) });
+  if (outcome === 'analysed' && member.size <= CRC_CHECK_LIMIT && crc32OfSource(member) !== entry.crc32) {
+    anomalies.push({
+      kind: 'bad-crc',
+      entry: entry.name,
+      detail: `member ${JSON.stringify(entry.name)} does not match its CRC-32: torch loads it anyway, strict readers refuse (CVE-2025-10156)`,
+    });
+  }
+}
