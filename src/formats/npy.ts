@@ -89,7 +89,7 @@ export function parseNpyHeader(src: ByteSource): NpyHeader {
   if (keys !== 'descr,fortran_order,shape') {
     throw new ParapetError(
       'MALFORMED',
-      `npy: header keys are [${keys}], expected descr, fortran_order, shape`,
+      `npy: header keys are [${keys.slice(0, 200)}], expected descr, fortran_order, shape`,
     );
   }
   const descr = fields.get('descr')!;

@@ -19,7 +19,8 @@ export async function handleSevenZip(src: ByteSource, ctx: HandlerContext): Prom
   const { entries, anomalies } = await listAndExtractSevenZip(src.readAt(0, src.size));
   for (const e of entries) {
     if (e.data === undefined) {
-      if (e.skippedWhy !== undefined && e.skippedWhy !== 'encrypted') memberError(ctx, e.name, `not extracted: ${e.skippedWhy}`);
+      if (e.skippedWhy !== undefined && e.skippedWhy !== 'encrypted')
+        memberError(ctx, e.name, `not extracted: ${e.skippedWhy}`);
       continue;
     }
     await ctx.scanNested(bufferSource(e.data), e.name);

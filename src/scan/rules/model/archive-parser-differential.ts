@@ -16,7 +16,6 @@ const meta: RuleMeta = {
   fix: 'Header names, flag bits or CRCs that disagree are how CVE-2025-1944/1945/10156 hid pickles from scanners while torch.load still ran them. Re-create the archive with a standard tool, or reject it.',
 };
 
-
 /** Local/central name mismatch, flag bits on plaintext, bad CRC, duplicates, prepended data. */
 export const archiveParserDifferential: Rule<ArchiveSubject> = {
   meta,

@@ -3,7 +3,11 @@ import { type Rule, report } from '../../rule.ts';
 import type { ArchiveSubject } from './subjects.ts';
 
 /** Anomaly kinds (from the zip, tar and 7z readers) that mean an entry leaves the extraction root. */
-export const TRAVERSAL_KINDS: ReadonlySet<string> = new Set(['path-traversal', 'absolute-path', 'link-outside']);
+export const TRAVERSAL_KINDS: ReadonlySet<string> = new Set([
+  'path-traversal',
+  'absolute-path',
+  'link-outside',
+]);
 
 const meta: RuleMeta = {
   id: 'model/archive-path-traversal',
