@@ -22,7 +22,10 @@ export function handlePickle(src: ByteSource, ctx: HandlerContext, requireEviden
 }
 
 /** Anomalies no text file produces by accident: they need pickle-specific byte patterns to appear. */
-const STRUCTURAL = new Set(['global-mutation', 'frame-mismatch', 'expansion']);
+const STRUCTURAL = new Set(['global-mutation', 'frame-mismatch', 'expansion', 'resource-limit']);
+
+/** Random bytes (tensor data, text) never form this many valid opcodes in a row; a long valid run is a pickle. */
+const LONG_RUN = 1000;
 
 /**
  * Evidence that headerless bytes are a pickle worth reporting: a clean parse to STOP, a call, or a
@@ -30,6 +33,7 @@ const STRUCTURAL = new Set(['global-mutation', 'frame-mismatch', 'expansion']);
  */
 function isLoadable(s: PickleSubject): boolean {
   if (s.analysis.complete && s.analysis.opcodeCount > 1) return true;
-  if (s.analysis.anomalies.some((a) => STRUCTURAL.has(a.kind))) return true;
+  if (s.analysis.anomalies.some((a) => STRUCTURAL.has(a.kind)) || s.analysis.opcodeCount >= LONG_RUN)
+    return true;
   return s.imports.some((i) => i.record.calls.length > 0 || i.verdict.verdict === 'dangerous');
 }

@@ -19,12 +19,16 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function classifyGlobal(module: string, name: string): Classification {
   const qualified = `${module}.${name}`;
+  const moduleParts = module.split('.');
+  const nameParts = name.split('.');
+  if (!moduleParts.every((p) => IDENT.test(p)) || !nameParts.every((p) => IDENT.test(p))) {
+    // The import itself fails in CPython (no such module or attribute), so nothing runs; still worth a look.
+    return { verdict: 'unknown', reason: 'not a valid Python dotted name, so the import fails when loaded' };
+  }
   const exactDeny = DANGEROUS_NAMES.get(qualified) ?? EXTRA_DANGEROUS_NAMES.get(qualified);
   if (exactDeny !== undefined) return { verdict: 'dangerous', reason: `on the deny list (${exactDeny})` };
   if (SAFE_NAMES.has(qualified)) return { verdict: 'safe', reason: 'on the allow list' };
 
-  const moduleParts = module.split('.');
-  const nameParts = name.split('.');
   const last = nameParts[nameParts.length - 1]!;
   const anyModule = DANGEROUS_IN_ANY_MODULE.get(last);
   if (anyModule !== undefined)
@@ -34,9 +38,6 @@ export function classifyGlobal(module: string, name: string): Classification {
   const dunder = path.find((p) => DUNDER.test(p));
   if (dunder !== undefined && !(nameParts.length === 1 && module === '__future__')) {
     return { verdict: 'dangerous', reason: `the attribute path goes through ${dunder}, a resolver gadget` };
-  }
-  if (moduleParts.some((p) => p.length === 0) || !nameParts.every((p) => IDENT.test(p))) {
-    return { verdict: 'dangerous', reason: 'not a valid Python dotted name: crafted to confuse resolvers' };
   }
 
   for (let i = moduleParts.length; i >= 1; i--) {
