@@ -9,29 +9,19 @@ import type { EmbeddedPayload, PickleSubject } from './rules/model/subjects.ts';
 /** Nested pickles inside nested pickles stop here; deeper nesting is itself reported. */
 const MAX_DEPTH = 2;
 
-/** Groups a pickle's imports by qualified name and classifies each once. */
+/** Classifies each of a pickle's imports once and inspects its literals for embedded payloads. */
 export function toSubject(analysis: PickleAnalysis, index: number, depth: number): PickleSubject {
-  const byName = new Map<string, PickleSubject['imports'][number]>();
-  for (const record of analysis.imports) {
-    const key = `${record.module}\0${record.name}`;
-    const seen = byName.get(key);
-    if (seen === undefined)
-      byName.set(key, {
-        record,
-        verdict: classifyGlobal(record.module, record.name),
-        count: 1,
-        codeArgument: undefined,
-      });
-    else {
-      seen.count++;
-      if (seen.record.calls.length === 0 && record.calls.length > 0) seen.record = record;
-    }
-  }
-  for (const entry of byName.values()) {
+  const imports = analysis.imports.map((record) => ({
+    record,
+    verdict: classifyGlobal(record.module, record.name),
+    count: record.count,
+    codeArgument: undefined as string | undefined,
+  }));
+  for (const entry of imports) {
     for (const call of entry.record.calls) entry.codeArgument ??= findCode(call.args)?.what;
   }
   const embedded = depth < MAX_DEPTH ? analysis.literals.flatMap((l) => inspectLiteral(l, depth)) : [];
-  return { analysis, index, imports: [...byName.values()], depth, embedded };
+  return { analysis, index, imports, depth, embedded };
 }
 
 const CODE_PATTERNS: readonly [RegExp, string][] = [

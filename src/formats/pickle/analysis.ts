@@ -10,8 +10,12 @@ export interface ImportRecord {
   offset: number;
   /** True when module or name were built from memo values, DUPs or string concatenation, not a literal pair. */
   indirect: boolean;
-  /** Offsets of the opcodes that call it (REDUCE, OBJ, INST, NEWOBJ, NEWOBJ_EX, BUILD → __setstate__). */
+  /** The first call sites (REDUCE, OBJ, INST, NEWOBJ, NEWOBJ_EX, BUILD → __setstate__), with their arguments. */
   calls: { opcode: string; offset: number; args: string }[];
+  /** Every call site, including those not kept in `calls`. */
+  callCount: number;
+  /** How many times the stream names it. */
+  count: number;
 }
 
 /** Something odd about the stream itself, with the byte offset where it happened. */
@@ -50,6 +54,8 @@ export interface PickleAnalysis {
   imports: ImportRecord[];
   anomalies: Anomaly[];
   literals: LiteralRecord[];
+  /** Why analysis could not record everything (a cap was hit), when it could not. */
+  incomplete: string | undefined;
 }
 
 /** Analysis of every pickle in a stream, plus trailing data that is not a pickle. */

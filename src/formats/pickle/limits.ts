@@ -12,6 +12,8 @@ export interface PickleLimits {
   maxPickles: number;
   /** Literals recorded per pickle for the embedded-payload checks. */
   maxLiterals: number;
+  /** Total bytes of literal prefixes recorded per pickle for those checks. */
+  maxLiteralBytes: number;
 }
 
 export const DEFAULT_PICKLE_LIMITS: PickleLimits = {
@@ -21,4 +23,5 @@ export const DEFAULT_PICKLE_LIMITS: PickleLimits = {
   maxLine: 4 * 1024 * 1024,
   maxPickles: 1024,
   maxLiterals: 2048,
+  maxLiteralBytes: 8 * 1024 * 1024,
 };

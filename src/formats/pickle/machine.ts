@@ -5,7 +5,7 @@ import type { PickleLimits } from './limits.ts';
 import { type ArgKind, HIGHEST_PROTOCOL, OPCODES } from './opcodes.ts';
 import { type Chunk, PickleReader, TruncatedError } from './reader.ts';
 import { foldStringCall } from './string-fold.ts';
-import { decodeLatin1, decodeQuotedString, decodeRawUnicodeEscape, decodeUtf8 } from './text.ts';
+import { decodeLatin1, decodeLoose, decodeQuotedString, decodeRawUnicodeEscape, decodeUtf8 } from './text.ts';
 import { describe, extend, FALSE, NONE, type PValue, seq, TRUE, weightOf } from './values.ts';
 
 /** Raised inside the machine where CPython's unpickler would raise: analysis of this pickle stops there. */
@@ -13,6 +13,19 @@ class Halt extends Error {}
 
 /** Anything that pushes the logical (expanded) size of a structure past this is a memory bomb. */
 const EXPANSION_LIMIT = 100_000_000;
+/** Bytes of each str value kept on the stack/memo while under RETAIN_BUDGET, and after it. */
+const MAX_STR_BYTES = 4096;
+const MIN_STR_BYTES = 256;
+/** Total str bytes retained across stack and memo: memory stays bounded whatever the stream holds. */
+const RETAIN_BUDGET = 32 * 1024 * 1024;
+/** Longest string the machine builds by folding concatenations (doubling through the memo grows fast). */
+const MAX_FOLDED = 4096;
+
+/** Distinct callables recorded per pickle; past this the analysis is reported incomplete. */
+const MAX_DISTINCT_IMPORTS = 100_000;
+/** Call sites kept per callable for evidence (all are counted). */
+const MAX_CALLS_KEPT = 8;
+
 /** DUP opcodes beyond this in one pickle are a resource-exhaustion pattern; pickler output never has many. */
 const DUP_LIMIT = 100;
 
@@ -27,6 +40,9 @@ export class PickleMachine {
   private marks: number[] = [];
   private memo = new Map<number, PValue>();
   private readonly imports: ImportRecord[] = [];
+  private readonly importsByName = new Map<string, ImportRecord>();
+  /** Set when a cap dropped information: the analysis is then not complete, whatever else it found. */
+  private incomplete: string | undefined;
   private readonly anomalies: Anomaly[] = [];
   private readonly literals: LiteralRecord[] = [];
   private protocol: number | undefined;
@@ -39,6 +55,8 @@ export class PickleMachine {
   /** Strings-only memo for the lexical walk, so `GET`-based operand decoys still resolve there. */
   private lexicalMemo = new Map<number, string>();
   private lexicalPuts = 0;
+  private literalBudget: number;
+  private retained = 0;
 
   constructor(
     src: ByteSource,
@@ -46,6 +64,7 @@ export class PickleMachine {
     private readonly limits: PickleLimits,
   ) {
     this.r = new PickleReader(src, start);
+    this.literalBudget = limits.maxLiteralBytes;
   }
 
   /** Runs to STOP, to the end of input, or to the first point where CPython would raise. */
@@ -67,6 +86,7 @@ export class PickleMachine {
       imports: this.imports,
       anomalies: this.anomalies,
       literals: this.literals,
+      incomplete: this.incomplete,
     };
   }
 
@@ -172,12 +192,12 @@ export class PickleMachine {
       case 'bytes8':
         return r.literal(this.u64(r.fixed(8, name), name), this.limits.keepLiteral, name);
       case 'long1':
-        return r.literal(r.fixed(1, name)[0]!, this.limits.keepLiteral, name);
+        return r.literal(r.fixed(1, name)[0]!, 16, name);
       case 'long4': {
         const b = r.fixed(4, name);
         const n = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
         if (n < 0) throw new Halt('LONG4 with a negative length');
-        return r.literal(n, this.limits.keepLiteral, name);
+        return r.literal(n, 16, name);
       }
     }
   }
@@ -224,22 +244,33 @@ export class PickleMachine {
   }
 
   private record(kind: 'str' | 'bytes', offset: number, c: Chunk): void {
-    if (c.length >= 8 && this.literals.length < this.limits.maxLiterals) {
-      this.literals.push({ kind, offset, length: c.length, head: c.head });
-    }
+    if (c.length < 8 || this.literals.length >= this.limits.maxLiterals || this.literalBudget <= 0) return;
+    const head = c.head.length > this.literalBudget ? c.head.slice(0, this.literalBudget) : c.head;
+    this.literalBudget -= head.length;
+    this.literals.push({ kind, offset, length: c.length, head });
   }
 
+  /**
+   * A str value for the stack. Only a prefix is kept (module and attribute names are short), from fresh bytes
+   * so no large buffer stays reachable; past the retained-bytes budget the prefix shrinks further.
+   */
   private strLiteral(c: Chunk, offset: number, decode: (b: Uint8Array) => string): PValue {
     this.record('str', offset, c);
-    const v = decode(c.head);
+    if (c.head.length === c.length) decode(c.head); // strict check of the whole literal, as CPython decodes it
+    const keep = this.retained < RETAIN_BUDGET ? MAX_STR_BYTES : MIN_STR_BYTES;
+    const truncated = c.length > keep;
+    const v = truncated
+      ? (decode === decodeUtf8 ? decodeLoose : decode)(c.head.subarray(0, keep))
+      : decode(c.head);
+    this.retained += Math.min(c.length, keep);
     this.noteString(v);
-    return { t: 'str', v, truncated: c.head.length < c.length, derived: false };
+    return { t: 'str', v, truncated, derived: false };
   }
 
   private bytesLiteral(c: Chunk, offset: number): PValue {
     this.record('bytes', offset, c);
     this.noteString(undefined);
-    return { t: 'bytes', length: c.length, head: c.head };
+    return { t: 'bytes', length: c.length, head: c.head.slice(0, 64) };
   }
 
   private importOf(
@@ -248,10 +279,31 @@ export class PickleMachine {
     opcode: ImportRecord['opcode'],
     offset: number,
     indirect: boolean,
-  ) {
-    const imp: ImportRecord = { module, name, opcode, offset, indirect, calls: [] };
+  ): ImportRecord {
+    // One record per distinct callable: a checkpoint names _rebuild_tensor_v2 once per tensor.
+    const key = `${module}\0${name}`;
+    const seen = this.importsByName.get(key);
+    if (seen !== undefined) {
+      seen.count++;
+      seen.indirect ||= indirect;
+      return seen;
+    }
+    const imp: ImportRecord = { module, name, opcode, offset, indirect, calls: [], callCount: 0, count: 1 };
+    if (this.importsByName.size >= MAX_DISTINCT_IMPORTS) {
+      if (this.incomplete === undefined) {
+        this.incomplete = `more than ${MAX_DISTINCT_IMPORTS} distinct imports; the rest were not classified`;
+        this.anomaly('resource-limit', offset, this.incomplete);
+      }
+      return imp; // still resolves on the stack, but is not recorded
+    }
+    this.importsByName.set(key, imp);
     this.imports.push(imp);
     return imp;
+  }
+
+  private noteCall(imp: ImportRecord, opcode: string, offset: number, args: string): void {
+    imp.callCount++;
+    if (imp.calls.length < MAX_CALLS_KEPT) imp.calls.push({ opcode, offset, args });
   }
 
   private checkWeight(v: PValue, at: number): void {
@@ -268,9 +320,9 @@ export class PickleMachine {
   /** Records a call of `callee` and returns the symbolic result. */
   private call(callee: PValue, args: PValue | undefined, opcode: string, at: number): PValue {
     if (callee.t === 'global') {
-      callee.imp.calls.push({ opcode, offset: at, args: describe(args) });
+      this.noteCall(callee.imp, opcode, at, describe(args));
       const folded = foldStringCall(callee.imp, args);
-      if (folded !== undefined) return this.str(folded, true);
+      if (folded !== undefined && folded.length <= MAX_FOLDED) return this.str(folded, true);
     } else {
       this.anomaly('unresolved-call', at, `${opcode} calls ${describe(callee)}, which is not a named global`);
     }
@@ -545,7 +597,7 @@ export class PickleMachine {
         const obj = this.top(op);
         if (obj.t === 'global') this.mutate(obj, op, at, [state]);
         else if (obj.t === 'call' && obj.callee.t === 'global') {
-          obj.callee.imp.calls.push({ opcode: 'BUILD', offset: at, args: describe(state) });
+          this.noteCall(obj.callee.imp, 'BUILD', at, describe(state));
           this.skipJoblibArray(obj, state);
         }
         return false;

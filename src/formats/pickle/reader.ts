@@ -88,18 +88,26 @@ export class PickleReader {
   /** Bytes up to (not including) the next '\n'; the newline is consumed. Lines longer than `max` are an error. */
   line(max: number, what: string): Uint8Array {
     const start = this.pos;
-    const parts: number[] = [];
+    const parts: Uint8Array[] = [];
+    let total = 0;
     for (;;) {
-      const b = this.byte();
-      if (b < 0) throw new TruncatedError(what);
-      if (b === 0x0a) break;
-      if (parts.length >= max) {
+      if (this.byte() < 0) throw new TruncatedError(what);
+      this.pos--; // the window now covers pos; search it directly instead of byte by byte
+      const i = this.pos - this.winStart;
+      const nl = this.win.indexOf(0x0a, i);
+      const end = nl < 0 ? this.win.length : nl;
+      total += end - i;
+      if (total > max) {
         this.pos = start;
         throw new LineTooLongError(what, max);
       }
-      parts.push(b);
+      parts.push(this.win.subarray(i, end));
+      this.pos += end - i;
+      if (nl >= 0) {
+        this.pos++;
+        return parts.length === 1 ? parts[0]!.slice() : Buffer.concat(parts);
+      }
     }
-    return Uint8Array.from(parts);
   }
 }
 

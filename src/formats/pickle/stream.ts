@@ -41,6 +41,11 @@ export function analysePickleStream(
     }
     offset = p.end;
   }
+  const last = pickles[pickles.length - 1];
+  if (pickles.length >= limits.maxPickles && offset < src.size && last !== undefined) {
+    last.incomplete = `more than ${limits.maxPickles} pickles in one stream; the rest were not analysed`;
+    last.anomalies.push({ kind: 'resource-limit', offset, detail: last.incomplete });
+  }
   const trailing = Math.max(0, src.size - offset);
   return { pickles, trailingBytes: trailing, trailingOffset: trailing > 0 ? offset : undefined };
 }

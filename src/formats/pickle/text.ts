@@ -12,6 +12,13 @@ export function decodeUtf8(bytes: Uint8Array): string {
   }
 }
 
+const utf8Loose = new TextDecoder('utf-8');
+
+/** UTF-8 with replacement characters, for prefixes of long literals that may end inside a character. */
+export function decodeLoose(bytes: Uint8Array): string {
+  return utf8Loose.decode(bytes);
+}
+
 /** Latin-1 view of bytes, for evidence and for pattern checks on byte strings. */
 export function decodeLatin1(bytes: Uint8Array): string {
   return latin1.decode(bytes);

@@ -17,6 +17,14 @@ export function handlePickle(src: ByteSource, ctx: HandlerContext, requireEviden
   const ruleCtx = { location: ctx.location, strict: ctx.strict };
   for (const subject of subjects) {
     for (const rule of PICKLE_RULES) ctx.result.findings.push(...rule.check(subject, ruleCtx));
+    if (subject.analysis.incomplete !== undefined) {
+      const where =
+        ctx.location.member === undefined ? ctx.location.path : `${ctx.location.path}!${ctx.location.member}`;
+      ctx.result.errors.push({
+        path: where,
+        error: `pickle ${subject.index}: ${subject.analysis.incomplete}`,
+      });
+    }
   }
   return true;
 }
