@@ -21,6 +21,15 @@ const RETAIN_BUDGET = 32 * 1024 * 1024;
 /** Longest string the machine builds by folding concatenations (doubling through the memo grows fast). */
 const MAX_FOLDED = 4096;
 
+/** Argument-less opcodes the lexical walk treats alike; the rest go through lexicalStep. */
+const LEXICAL_PASSTHROUGH: Uint8Array = (() => {
+  const table = new Uint8Array(256);
+  const keep = new Set(['STOP', 'STACK_GLOBAL', 'MEMOIZE', 'DUP', 'POP', 'MARK']);
+  for (const info of OPCODES)
+    if (info !== undefined && info.arg === 'none' && !keep.has(info.name)) table[info.code] = 1;
+  return table;
+})();
+
 /** Distinct callables recorded per pickle; past this the analysis is reported incomplete. */
 const MAX_DISTINCT_IMPORTS = 100_000;
 /** Call sites kept per callable for evidence (all are counted). */
@@ -51,7 +60,9 @@ export class PickleMachine {
   private dupCount = 0;
   private expansionReported = false;
   private lexical = false;
-  private lastStrings: (string | undefined)[] = [undefined, undefined];
+  /** The two most recent string literals (older, newer), for the lexical STACK_GLOBAL fallback. */
+  private prevString: string | undefined;
+  private lastString: string | undefined;
   /** Strings-only memo for the lexical walk, so `GET`-based operand decoys still resolve there. */
   private lexicalMemo = new Map<number, string>();
   private lexicalPuts = 0;
@@ -124,6 +135,11 @@ export class PickleMachine {
       const info = OPCODES[code];
       if (info === undefined) throw new Halt(`invalid opcode 0x${code.toString(16).padStart(2, '0')}`);
       this.opcodeCount++;
+      if (this.lexical && LEXICAL_PASSTHROUGH[code] === 1) {
+        // Hot path of the lexical walk (op floods): argument-less opcodes only break a string pair.
+        this.noteString(undefined);
+        continue;
+      }
       const arg = this.readArg(info.arg, info.name);
       if (this.frameEnd !== undefined && r.pos > this.frameEnd) {
         this.anomaly(
@@ -240,7 +256,8 @@ export class PickleMachine {
   }
 
   private noteString(v: string | undefined): void {
-    this.lastStrings = [this.lastStrings[1], v];
+    this.prevString = this.lastString;
+    this.lastString = v;
   }
 
   private record(kind: 'str' | 'bytes', offset: number, c: Chunk): void {
@@ -692,7 +709,8 @@ export class PickleMachine {
         return false;
       }
       case 'STACK_GLOBAL': {
-        const [m, n] = this.lastStrings;
+        const m = this.prevString;
+        const n = this.lastString;
         if (m !== undefined && n !== undefined) this.importOf(m, n, 'STACK_GLOBAL', at, true);
         else
           this.anomaly(
@@ -739,7 +757,7 @@ export class PickleMachine {
             : op === 'PUT'
               ? this.decimalKey(arg as Uint8Array, op)
               : (arg as number);
-        const last = this.lastStrings[1];
+        const last = this.lastString;
         if (last !== undefined && this.lexicalMemo.size < this.limits.maxMemo)
           this.lexicalMemo.set(key, last);
         return false;
