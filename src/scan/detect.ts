@@ -1,4 +1,5 @@
 import type { ByteSource } from '../formats/byte-source.ts';
+import { detectCompression } from '../formats/compressed.ts';
 import { isNpy } from '../formats/npy.ts';
 import { mayStartProto0, startsWithProto } from '../formats/pickle/sniff.ts';
 import { isSevenZip } from '../formats/sevenzip.ts';
@@ -6,7 +7,15 @@ import { isTar } from '../formats/tar.ts';
 import { isZip } from '../formats/zip.ts';
 
 /** A format Parapet can analyse, told by magic bytes, never by file name. */
-export type DetectedFormat = 'zip' | '7z' | 'tar' | 'npy' | 'pickle' | 'maybe-pickle' | 'unknown';
+export type DetectedFormat =
+  | 'zip'
+  | '7z'
+  | 'tar'
+  | 'npy'
+  | 'pickle'
+  | 'compressed'
+  | 'maybe-pickle'
+  | 'unknown';
 
 /**
  * Order matters: specific signatures first; "maybe-pickle" (protocol 0/1, no header) last, because it is only a
@@ -19,6 +28,7 @@ export function detectFormat(src: ByteSource): DetectedFormat {
   if (startsWithProto(src)) return 'pickle';
   if (isZip(src)) return 'zip';
   if (isTar(src)) return 'tar';
+  if (detectCompression(src) !== undefined) return 'compressed';
   if (mayStartProto0(src)) return 'maybe-pickle';
   return 'unknown';
 }

@@ -2,6 +2,7 @@ import { describeError } from '../core/errors.ts';
 import type { Location } from '../core/finding.ts';
 import { emptyResult, type ScanResult } from '../core/result.ts';
 import { type ByteSource, bufferSource, openFileSource } from '../formats/byte-source.ts';
+import { detectCompression } from '../formats/compressed.ts';
 import { isZip } from '../formats/zip.ts';
 import {
   childMember,
@@ -11,6 +12,7 @@ import {
   type ScanOptions,
 } from './context.ts';
 import { detectFormat } from './detect.ts';
+import { handleCompressed } from './handlers/compressed.ts';
 import { handleNpy } from './handlers/npy.ts';
 import { handlePickle } from './handlers/pickle.ts';
 import { handleSevenZip } from './handlers/sevenzip.ts';
@@ -117,6 +119,10 @@ export async function scanSource(
     case '7z':
       await handleSevenZip(src, ctx);
       return 'analysed';
+    case 'compressed': {
+      const kind = detectCompression(src)!;
+      return handleCompressed(src, kind, ctx);
+    }
     case 'npy':
       handleNpy(src, ctx);
       return 'analysed';

@@ -196,3 +196,23 @@ test('files that are not model formats are skipped, not flagged', async () => {
     assert.equal(r.skipped.length, 1);
   }
 });
+
+test('joblib compress=3 (zlib stream) and gzip-wrapped pickles are decompressed and scanned', async () => {
+  const { deflateSync, gzipSync } = await import('node:zlib');
+  assertCritical(await scanBytes(deflateSync(EVAL, { level: 3 }), 'model.joblib'), '(zlib)');
+  assertCritical(await scanBytes(gzipSync(buildTorchZip(EVAL)), 'model.pt.gz'), '(gzip)!archive/data.pkl');
+});
+
+test('compressions Parapet cannot open make the scan incomplete, never clean', async () => {
+  const bz2 = Uint8Array.from([0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59]);
+  const r = await scanBytes(bz2, 'model.joblib');
+  assert.equal(r.errors.length, 1);
+  assert.match(r.errors[0]!.error, /bz2/);
+});
+
+test('a text file that happens to start like a zlib header is not a model', async () => {
+  const r = await scanBytes(new TextEncoder().encode('x^2 + y^2 = r^2\n'), 'notes.txt');
+  assert.deepEqual(r.findings, []);
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.skipped.length, 1);
+});
