@@ -25,7 +25,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {
     if (argv.length === 0) {
-      io.stdout(program.helpInformation());
+      io.stderr(program.helpInformation());
       return EXIT.usage;
     }
     await program.parseAsync(argv, { from: 'user' });

@@ -20,7 +20,10 @@ export class ParapetError extends Error {
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code && !(err instanceof ParapetError) ? `${code}: ${err.message}` : err.message;
+    // Node's own messages already start with the code ("ENOENT: no such file..."): do not repeat it.
+    return code && !(err instanceof ParapetError) && !err.message.startsWith(code)
+      ? `${code}: ${err.message}`
+      : err.message;
   }
   return String(err);
 }

@@ -25,11 +25,11 @@ export function* walk(paths: readonly string[]): Generator<WalkItem> {
         throw new ParapetError('NOT_FOUND', `no such file or directory: ${p}`);
     }
   }
-  const seenDirs = new Set<string>();
-  for (const p of paths) yield* walkOne(p, seenDirs);
+  const seen = new Set<string>();
+  for (const p of paths) yield* walkOne(p, seen);
 }
 
-function* walkOne(path: string, seenDirs: Set<string>): Generator<WalkItem> {
+function* walkOne(path: string, seen: Set<string>): Generator<WalkItem> {
   let st: ReturnType<typeof statSync>;
   try {
     st = statSync(path);
@@ -43,7 +43,13 @@ function* walkOne(path: string, seenDirs: Set<string>): Generator<WalkItem> {
     return;
   }
   if (st.isFile()) {
-    yield { kind: 'file', path, size: st.size };
+    // The same file given twice, or reached through two links, is scanned once.
+    const real = realpathOrSelf(path);
+    if (seen.has(real)) yield { kind: 'skip', path, why: `same file as one already scanned (${real})` };
+    else {
+      seen.add(real);
+      yield { kind: 'file', path, size: st.size };
+    }
     return;
   }
   if (!st.isDirectory()) {
@@ -54,7 +60,7 @@ function* walkOne(path: string, seenDirs: Set<string>): Generator<WalkItem> {
   let names: string[];
   try {
     real = realpathSync(path);
-    if (seenDirs.has(real)) {
+    if (seen.has(real)) {
       yield {
         kind: 'skip',
         path,
@@ -62,14 +68,29 @@ function* walkOne(path: string, seenDirs: Set<string>): Generator<WalkItem> {
       };
       return;
     }
-    seenDirs.add(real);
+    seen.add(real);
     names = readdirSync(path).sort();
   } catch (err) {
     yield { kind: 'error', path, error: `cannot read directory: ${describeError(err)}` };
     return;
   }
   for (const name of names) {
-    if (SKIP_DIRS.has(name)) continue;
-    yield* walkOne(join(path, name), seenDirs);
+    if (SKIP_DIRS.has(name)) {
+      yield {
+        kind: 'skip',
+        path: join(path, name),
+        why: 'tool directory, not walked (.git, node_modules, __pycache__)',
+      };
+      continue;
+    }
+    yield* walkOne(join(path, name), seen);
+  }
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }

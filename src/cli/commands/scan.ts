@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { ParapetError } from '../../core/errors.ts';
+import { describeError, ParapetError } from '../../core/errors.ts';
 import { verdictOf } from '../../core/result.ts';
 import { isSeverity, SEVERITIES, type Severity } from '../../core/severity.ts';
 import { isOutputFormat, WRITERS } from '../../core/writers/index.ts';
@@ -69,6 +69,14 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   if (!isOutputFormat(flags.format) || !isSeverity(flags.failOn))
     throw new ParapetError('USAGE', 'bad --format or --fail-on');
   const failOn: Severity = flags.failOn;
+  if (flags.output !== undefined) {
+    // Fail before scanning, not after: a report that cannot be written must not cost the findings.
+    try {
+      writeFileSync(flags.output, '');
+    } catch (err) {
+      throw new ParapetError('USAGE', `cannot write --output ${flags.output}: ${describeError(err)}`);
+    }
+  }
   // Progress goes to stderr and only to a terminal, so it never mixes into piped or machine output.
   const options: ScanOptions = { strict: flags.strict };
   if (io.stderrIsTTY)
