@@ -51,7 +51,7 @@ export function joblibArraySpan(obj: PValue, state: PValue): { padded: boolean; 
   if (shape?.t !== 'seq' || shape.count !== shape.items.length) return undefined;
   let count = 1;
   for (const d of shape.items) {
-    if (d.t !== 'num' || !/^\d+$/.test(d.v)) return undefined;
+    if (d.t !== 'num' || !/^\d+$/.test(String(d.v))) return undefined;
     count *= Number(d.v);
   }
   if (dtype?.t !== 'call' || dtype.args?.t !== 'seq') return undefined;

@@ -6,7 +6,7 @@ import { type ArgKind, HIGHEST_PROTOCOL, OPCODES } from './opcodes.ts';
 import { type Chunk, PickleReader, TruncatedError } from './reader.ts';
 import { foldStringCall } from './string-fold.ts';
 import { decodeLatin1, decodeLoose, decodeQuotedString, decodeRawUnicodeEscape, decodeUtf8 } from './text.ts';
-import { describe, extend, FALSE, NONE, type PValue, seq, TRUE, weightOf } from './values.ts';
+import { describe, extend, FALSE, FLOAT, NONE, type PValue, seq, TRUE, weightOf } from './values.ts';
 
 /** Raised inside the machine where CPython's unpickler would raise: analysis of this pickle stops there. */
 class Halt extends Error {}
@@ -176,19 +176,13 @@ export class PickleMachine {
       case 'none':
         return undefined;
       case 'u1':
-        return r.fixed(1, name)[0]!;
-      case 'u2': {
-        const b = r.fixed(2, name);
-        return b[0]! | (b[1]! << 8);
-      }
-      case 'i4': {
-        const b = r.fixed(4, name);
-        return b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
-      }
-      case 'u4': {
-        const b = r.fixed(4, name);
-        return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
-      }
+        return r.u8(name);
+      case 'u2':
+        return r.uintLE(2, name);
+      case 'i4':
+        return r.uintLE(4, name) | 0;
+      case 'u4':
+        return r.uintLE(4, name);
       case 'u8':
         return this.u64(r.fixed(8, name), name);
       case 'f8':
@@ -198,7 +192,7 @@ export class PickleMachine {
       case 'line2':
         return [r.line(this.limits.maxLine, name), r.line(this.limits.maxLine, name)];
       case 'bytes1':
-        return r.literal(r.fixed(1, name)[0]!, this.limits.keepLiteral, name);
+        return r.literal(r.u8(name), this.limits.keepLiteral, name);
       case 'bytes4': {
         const b = r.fixed(4, name);
         const n = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
@@ -208,7 +202,7 @@ export class PickleMachine {
       case 'bytes8':
         return r.literal(this.u64(r.fixed(8, name), name), this.limits.keepLiteral, name);
       case 'long1':
-        return r.literal(r.fixed(1, name)[0]!, 16, name);
+        return r.literal(r.u8(name), 16, name);
       case 'long4': {
         const b = r.fixed(4, name);
         const n = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
@@ -458,14 +452,12 @@ export class PickleMachine {
       case 'BININT':
       case 'BININT1':
       case 'BININT2':
-        this.push({ t: 'num', v: String(arg) });
+        this.push({ t: 'num', v: arg as number });
         this.noteString(undefined);
         return false;
       case 'BINFLOAT':
-        this.push({
-          t: 'num',
-          v: String(new DataView((arg as Uint8Array).slice().buffer).getFloat64(0, false)),
-        });
+        // The value never matters to the analysis; one shared stand-in avoids decoding millions of weights.
+        this.push(FLOAT);
         return false;
       case 'LONG1':
       case 'LONG4':

@@ -61,6 +61,20 @@ export class PickleReader {
     return b;
   }
 
+  /** One byte of a fixed-width argument (no view allocated: this is the hot path). */
+  u8(what: string): number {
+    const b = this.byte();
+    if (b < 0) throw new TruncatedError(what);
+    return b;
+  }
+
+  /** Little-endian unsigned integer of 2 or 4 bytes, read byte by byte from the window. */
+  uintLE(n: 2 | 4, what: string): number {
+    let v = 0;
+    for (let i = 0; i < n; i++) v += this.u8(what) * 2 ** (8 * i);
+    return v;
+  }
+
   /** Exactly `n` bytes (n is small: fixed-width arguments). */
   fixed(n: number, what: string): Uint8Array {
     if (this.pos + n > this.src.size) throw new TruncatedError(what);

@@ -4,7 +4,7 @@ import type { ImportRecord } from './analysis.ts';
 export type PValue =
   | { t: 'str'; v: string; truncated: boolean; derived: boolean }
   | { t: 'bytes'; length: number; head: Uint8Array }
-  | { t: 'num'; v: string }
+  | { t: 'num'; v: number | string }
   | { t: 'bool'; v: boolean }
   | { t: 'none' }
   | { t: 'global'; imp: ImportRecord }
@@ -24,6 +24,8 @@ export type PValue =
 export const KEEP_ITEMS = 32;
 
 export const NONE: PValue = { t: 'none' };
+/** Stand-in for every BINFLOAT: float values never affect what a pickle imports or calls. */
+export const FLOAT: PValue = { t: 'num', v: 'float' };
 export const TRUE: PValue = { t: 'bool', v: true };
 export const FALSE: PValue = { t: 'bool', v: false };
 
@@ -63,7 +65,7 @@ export function describe(v: PValue | undefined, depth = 0): string {
     case 'bytes':
       return `b<${v.length} bytes>`;
     case 'num':
-      return v.v;
+      return String(v.v);
     case 'bool':
       return v.v ? 'True' : 'False';
     case 'none':
