@@ -615,3 +615,31 @@ test('real process: an incomplete scan exits 3 and a usage error exits 2', async
   assert.equal(usage.stdout, '');
   assert.match(usage.stderr, /argument 'severe' is invalid/);
 });
+
+test('directory scans visit every file by content: a pickle named model.txt and an object .npy are found', async () => {
+  const root = dir('by-content');
+  file('model.txt', EVIL, root);
+  const npyHeader = "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }";
+  const padded = npyHeader.padEnd(118, ' ') + '\n';
+  const npy = Buffer.concat([
+    Buffer.from('\x93NUMPY\x01\x00', 'latin1'),
+    Buffer.from([padded.length, 0]),
+    Buffer.from(padded),
+    EVIL,
+  ]);
+  file('arrays.npy', npy, root);
+  const o = await cli('scan', '--format', 'json', root);
+  assert.equal(o.code, 1);
+  const report = JSON.parse(o.stdout) as { findings: { ruleId: string; location: { path: string } }[] };
+  const hits = report.findings
+    .filter((f) => f.ruleId === 'model/pickle-dangerous-call')
+    .map((f) => f.location.path);
+  assert.ok(
+    hits.some((p) => p.endsWith('model.txt')),
+    JSON.stringify(hits),
+  );
+  assert.ok(
+    hits.some((p) => p.endsWith('arrays.npy')),
+    JSON.stringify(hits),
+  );
+});
