@@ -1,6 +1,9 @@
-import { crc32, inflateRawSync } from 'node:zlib';
-import { describeError, ParapetError } from '../core/errors.ts';
-import { type ByteSource, bufferSource, sliceSource } from './byte-source.ts';
+import { ParapetError } from '../core/errors.ts';
+import type { ByteSource } from './byte-source.ts';
+import type { ZipAnomaly, ZipAnomalyKind, ZipDirectory, ZipEntry } from './zip-types.ts';
+
+export { crc32OfSource, openZipMember } from './zip-member.ts';
+export type { ZipAnomaly, ZipAnomalyKind, ZipDirectory, ZipEntry } from './zip-types.ts';
 
 /**
  * A tolerant, bounded ZIP reader that sees what PyTorch's loader (miniz) sees, plus what Python's zipfile sees.
@@ -8,70 +11,6 @@ import { type ByteSource, bufferSource, sliceSource } from './byte-source.ts';
  * such trick is reported as a ZipAnomaly instead of failing; only a missing or out-of-bounds directory throws.
  * Reading the directory costs O(central directory): member data is never touched until openZipMember.
  */
-
-/** One member as the central directory (what torch trusts) describes it, checked against its local header. */
-export interface ZipEntry {
-  /** Decoded name: UTF-8 when flag 0x800 is set, else latin1 (zipfile uses CP437; torch compares raw bytes). */
-  name: string;
-  /** The central-directory name bytes, which is what miniz matches on. */
-  rawName: Uint8Array;
-  /** Compression method: 0 stored, 8 deflate; anything else is unsupported. */
-  method: number;
-  /** General-purpose flags from the central directory. */
-  flags: number;
-  /** Declared CRC-32 (torch never verifies it; see crc32OfSource). */
-  crc32: number;
-  /** Declared sizes, ZIP64 extra applied. */
-  compressedSize: number;
-  uncompressedSize: number;
-  /** Absolute position of the local header in the source, prepended bytes included. */
-  localHeaderOffset: number;
-  /** Absolute position of the member data; undefined when the local header is missing or out of bounds. */
-  dataOffset: number | undefined;
-  /** Name and flags from the local header; undefined when it could not be read. */
-  localName: string | undefined;
-  localFlags: number | undefined;
-  /** Position in central-directory order (torch takes the archive folder name from entry 0). */
-  index: number;
-}
-
-/** Kinds of oddity the reader reports instead of failing. */
-export type ZipAnomalyKind =
-  | 'local-name-mismatch' // CVE-2025-1944: torch trusts the central name, zipfile refuses the member
-  | 'local-header-mismatch' // method, flags, sizes or CRC differ between local and central header
-  | 'flag-bits' // CVE-2025-1945: encryption/patch bits that torch ignores and zipfile refuses
-  | 'bad-crc' // CVE-2025-10156: for callers that hash a member; torch never checks
-  | 'duplicate-name' // exact, or differing only in ASCII case (miniz's lookup is case-insensitive)
-  | 'path-traversal' // '../x', '/abs', 'C:\x', backslashes
-  | 'suspicious-name' // empty, NUL (zipfile truncates there, miniz does not) or control characters
-  | 'prepended-data' // offsets are off by a constant; applied the way zipfile computes `concat`
-  | 'ambiguous-directory' // miniz and zipfile would look for the central directory in different places
-  | 'trailing-data' // bytes after the end record, or a comment length that lies
-  | 'bad-central-header' // a central record is truncated or has no signature; the walk stops there
-  | 'bad-local-header' // no local header where the central directory points
-  | 'bad-extra-field' // an extra field overruns, or a needed ZIP64 extra is missing
-  | 'bad-zip64' // a ZIP64 locator whose record cannot be found
-  | 'count-mismatch' // declared entry counts disagree with each other or with the records found
-  | 'size-mismatch' // declared directory size, or a stored member's two sizes, disagree
-  | 'overlapping-entries' // members share bytes with each other or with the directory (zip bombs)
-  | 'unreferenced-data' // bytes no member covers: hidden entries for streaming unzippers
-  | 'truncated-member' // member data runs past the end of the file (miniz refuses the whole archive)
-  | 'zip64' // ZIP64 structures in use
-  | 'multi-disk'; // disk numbers other than 0 (miniz refuses these)
-
-/** One oddity found while reading; `entry` names the member it concerns, if any. */
-export interface ZipAnomaly {
-  kind: ZipAnomalyKind;
-  entry?: string;
-  detail: string;
-}
-
-/** What readZipDirectory found. `prependedBytes` was added to every declared offset (0 when none). */
-export interface ZipDirectory {
-  entries: ZipEntry[];
-  anomalies: ZipAnomaly[];
-  prependedBytes: number;
-}
 
 const SIG = {
   local: 0x04034b50,
@@ -88,7 +27,6 @@ const LOCAL_LEN = 30;
 const MAX_TAIL = END_LEN + 0xffff; // the end record plus the longest comment
 const U32_MAX = 0xffffffff;
 const DEFAULT_MAX_ENTRIES = 100_000;
-const DEFAULT_MAX_INFLATED = 256 * 1024 * 1024;
 const CHUNK = 1024 * 1024;
 const ANOMALIES_PER_KIND = 100; // a 100k-entry archive of duplicates must not make a 100k-line report
 const DANGEROUS_FLAGS: [number, string][] = [
@@ -489,56 +427,4 @@ export function isZip(src: ByteSource): boolean {
     if (err instanceof ParapetError) return false;
     throw err;
   }
-}
-
-/**
- * The member's uncompressed bytes. Stored members are a zero-copy window; deflate is inflated up to
- * `maxInflatedBytes` (default 256 MiB, LIMIT beyond). Encryption flags are not refused: torch reads such
- * members as plaintext, so the caller decides. Sizes are the central directory's, as miniz uses them.
- */
-export function openZipMember(
-  src: ByteSource,
-  entry: ZipEntry,
-  limits: { maxInflatedBytes?: number } = {},
-): ByteSource {
-  const max = limits.maxInflatedBytes ?? DEFAULT_MAX_INFLATED;
-  if (!Number.isSafeInteger(max) || max < 1) throw new ParapetError('USAGE', `bad maxInflatedBytes: ${max}`);
-  const what = JSON.stringify(entry.name);
-  if (entry.dataOffset === undefined) throw malformed(`zip member ${what} has no readable local header`);
-  if (entry.dataOffset + entry.compressedSize > src.size) {
-    throw malformed(`zip member ${what} runs past the end of the file`);
-  }
-  if (entry.method === 0) return sliceSource(src, entry.dataOffset, entry.compressedSize);
-  if (entry.method !== 8) {
-    throw malformed(`unsupported compression method ${entry.method} in zip member ${what}`);
-  }
-  // Deflate never shrinks data by more than a few bytes per 64 KiB block, so a much larger input cannot
-  // fit under the cap; refusing it early avoids reading gigabytes to find that out.
-  if (entry.compressedSize > max + max / 256 + 1024) {
-    throw new ParapetError(
-      'LIMIT',
-      `zip member ${what}: ${entry.compressedSize} compressed bytes exceed the cap`,
-    );
-  }
-  const input = src.readAt(entry.dataOffset, entry.compressedSize);
-  try {
-    return bufferSource(inflateRawSync(input, { maxOutputLength: max }));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new ParapetError('LIMIT', `zip member ${what} inflates past ${max} bytes`, { cause: err });
-    }
-    const msg = `zip member ${what}: corrupt or truncated deflate data (${describeError(err)})`;
-    throw new ParapetError('MALFORMED', msg, { cause: err });
-  }
-}
-
-/** CRC-32 of a whole source, read in 1 MiB chunks; for callers that read a member fully anyway. */
-export function crc32OfSource(src: ByteSource): number {
-  let crc = 0;
-  for (let at = 0; at < src.size; at += CHUNK) {
-    const chunk = src.readAt(at, CHUNK);
-    if (chunk.length === 0) break;
-    crc = crc32(chunk, crc);
-  }
-  return crc;
 }
