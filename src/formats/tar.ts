@@ -170,11 +170,23 @@ export function readTarEntries(src: ByteSource, limits?: { maxEntries?: number }
 /** Why an archive member path is unsafe to extract as-is, or undefined when it stays inside the target dir. */
 export function pathAnomaly(name: string): 'absolute-path' | 'path-traversal' | undefined {
   if (/^([/\\]|[A-Za-z]:)/.test(name)) return 'absolute-path';
-  if (name.split(/[/\\]/).includes('..')) return 'path-traversal';
+  // `a/../b` stays inside the root; only a path that climbs above it escapes.
+  if (escapesRoot(name)) return 'path-traversal';
   return undefined;
 }
 
-/** True when a symlink at `entryName` pointing to `target` resolves outside the extraction root. */
+/** True when a relative path climbs above the directory it is resolved from (`../x`, `a/../../x`). */
+export function escapesRoot(path: string): boolean {
+  let depth = 0;
+  for (const part of path.split(/[/\\]/)) {
+    if (part === '..') depth--;
+    else if (part !== '' && part !== '.') depth++;
+    if (depth < 0) return true;
+  }
+  return false;
+}
+
+/** True when `target`, resolved from the directory holding `entryName`, leaves the extraction root. */
 export function linkEscapes(entryName: string, target: string): boolean {
   if (/^([/\\]|[A-Za-z]:)/.test(target)) return true;
   let depth = entryName.split(/[/\\]/).filter((p) => p !== '' && p !== '.').length - 1;

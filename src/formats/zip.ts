@@ -1,5 +1,6 @@
 import { ParapetError } from '../core/errors.ts';
 import type { ByteSource } from './byte-source.ts';
+import { escapesRoot } from './tar.ts';
 import type { ZipAnomaly, ZipAnomalyKind, ZipDirectory, ZipEntry } from './zip-types.ts';
 
 export { crc32OfSource, openZipMember } from './zip-member.ts';
@@ -314,8 +315,7 @@ function readLocal(src: ByteSource, e: ZipEntry, log: AnomalyLog): void {
 function traversal(name: string): string | undefined {
   if (name.startsWith('/') || name.startsWith('\\')) return 'absolute path';
   if (name[1] === ':' && /^[A-Za-z]/.test(name)) return 'drive-letter path';
-  if (name.includes('..') && name.split(/[\\/]/).includes('..')) return 'parent-directory segment';
-  if (name.includes('\\')) return 'backslash separator';
+  if (escapesRoot(name)) return 'parent-directory segment that leaves the root';
   return undefined;
 }
 
@@ -323,6 +323,7 @@ function checkName(n: string, entry: string, log: AnomalyLog): void {
   const why = traversal(n);
   if (why !== undefined) log.add('path-traversal', `${why} in ${JSON.stringify(n)}`, entry);
   if (n === '' || /[\x00-\x1f\x7f]/.test(n)) log.add('suspicious-name', JSON.stringify(n), entry);
+  else if (n.includes('\\')) log.add('suspicious-name', `backslash separator in ${JSON.stringify(n)}`, entry);
 }
 
 function checkEntries(entries: ZipEntry[], log: AnomalyLog): void {

@@ -676,8 +676,9 @@ export class PickleMachine {
     }
     const end = this.r.pos + length;
     if (end > this.r.size) {
+      // Usually a truncated download rather than a trick: reported as malformed, not as a parser differential.
       this.anomaly(
-        'frame-mismatch',
+        'malformed',
         at,
         `FRAME at ${at} declares ${length} bytes but only ${this.r.size - this.r.pos} remain`,
       );

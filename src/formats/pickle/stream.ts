@@ -13,9 +13,13 @@ export function analysePickle(
   return new PickleMachine(src, offset, limits).run();
 }
 
-/** True when a speculative parse found something a loader would act on, so the bytes cannot be dismissed as data. */
+/**
+ * After the first pickle, bytes without a PROTO header count as another pickle only when a loader would act
+ * on them: a named callable that is called, or a complete parse that names callables. Raw storage data
+ * (legacy torch, joblib) often parses for a few opcodes, and sometimes hits an EXT opcode by chance.
+ */
 function meaningful(p: PickleAnalysis): boolean {
-  return p.complete || p.imports.length > 0 || p.anomalies.some((a) => a.kind !== 'malformed');
+  return p.imports.some((i) => i.callCount > 0) || (p.complete && p.imports.length > 0);
 }
 
 /**
