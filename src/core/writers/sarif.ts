@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type * as Sarif from 'sarif';
 import type { Finding } from '../finding.ts';
 import { type ScanResult, verdictOf } from '../result.ts';
-import type { RuleMeta } from '../rule.ts';
+import { type RuleMeta, ruleDocPath } from '../rule.ts';
 import type { Severity } from '../severity.ts';
 import { toJsonSafe } from './json.ts';
 import { DEFAULT_FAIL_ON, sortedByPath, sortedFindings, sortedUnique, type WriterOptions } from './types.ts';
@@ -36,7 +36,7 @@ export const SECURITY_SEVERITY: Record<Severity, string> = {
 
 /** Absolute URL of a rule's documentation page (SARIF helpUri must be an absolute URI). */
 export function ruleHelpUri(id: string): string {
-  return `${REPO}/blob/main/docs/rules/${id}.md`;
+  return `${REPO}/blob/main/${ruleDocPath(id)}`;
 }
 
 /** `pickle/dangerous-global` → `DangerousGlobal`: SARIF's human-facing, opaque-free rule name. */

@@ -1,7 +1,7 @@
 import type { ByteSource } from '../../formats/byte-source.ts';
 import { sliceSource } from '../../formats/byte-source.ts';
 import { parseNpyHeader } from '../../formats/npy.ts';
-import type { HandlerContext } from '../context.ts';
+import { childMember, type HandlerContext } from '../context.ts';
 import { NPY_RULES } from '../rules/index.ts';
 import { handlePickle } from './pickle.ts';
 
@@ -12,7 +12,12 @@ export function handleNpy(src: ByteSource, ctx: HandlerContext): void {
   const ruleCtx = { location: ctx.location, strict: ctx.strict };
   for (const rule of NPY_RULES) ctx.result.findings.push(...rule.check(header, ruleCtx));
   const data = sliceSource(src, header.dataOffset, src.size - header.dataOffset);
-  if (!handlePickle(data, ctx, false)) {
+  // Pickle offsets count from the data section, so findings name it as a member: "x.npy!data@27".
+  const dataCtx = {
+    ...ctx,
+    location: { path: ctx.location.path, member: childMember(ctx.location, 'data') },
+  };
+  if (!handlePickle(data, dataCtx, false)) {
     ctx.result.errors.push({ path: ctx.location.path, error: 'object array data is not a readable pickle' });
   }
 }

@@ -25,7 +25,7 @@ export const archiveParserDifferential: Rule<ArchiveSubject> = {
       .slice(0, 20)
       .map((a) =>
         report(meta, ctx, {
-          message: `${subject.format}: ${a.detail}`,
+          message: `${subject.format}${a.entry !== undefined && !a.detail.includes(a.entry) ? ` member ${JSON.stringify(a.entry)}` : ''}: ${a.detail}`,
           evidence: { kind: a.kind, entry: a.entry, format: subject.format },
         }),
       );
