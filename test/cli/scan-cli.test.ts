@@ -16,13 +16,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import type * as Sarif from 'sarif';
 import type { CliIO } from '../../src/cli/io.ts';
 import { run } from '../../src/cli/run.ts';
@@ -30,11 +27,10 @@ import { VERSION } from '../../src/cli/version.ts';
 import { SEVERITIES, type Severity } from '../../src/core/severity.ts';
 import { legacyTorchFile, plainDataPickle, torchStateDictPickle } from '../fixtures/checkpoints.ts';
 import { pickle, reducePayload } from '../fixtures/pickle-writer.ts';
+import { sarifValidator } from '../fixtures/sarif-schema.ts';
 import { buildTorchZip, buildZip } from '../fixtures/zip-writer.ts';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext a default import is the whole module.
-const addFormats = addFormatsModule.default;
-
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), 'parapet-'));
 /** Directories made unreadable by a test; given their permissions back before cleanup. */
@@ -486,18 +482,7 @@ test('--format json parses and its summary matches its own lists', async () => {
   for (const f of report.findings) assert.ok(f.location.path.startsWith(root), f.location.path);
 });
 
-const validateSarif = (() => {
-  const require = createRequire(import.meta.url);
-  const schema = JSON.parse(
-    readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
-  );
-  // Draft-04 meta-schema and `id` dropped, non-unicode regexps: see test/core/writers.test.ts.
-  delete schema.$schema;
-  delete schema.id;
-  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
-  addFormats(ajv);
-  return ajv.compile(schema);
-})();
+const validateSarif = sarifValidator();
 
 test('--format sarif validates against the SARIF 2.1.0 schema and carries every finding', async () => {
   const root = mixedDir();

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import type * as Sarif from 'sarif';
 import type { ScanResult } from '../../src/core/result.ts';
 import type { RuleMeta } from '../../src/core/rule.ts';
 import { isOutputFormat, toJsonSafe, WRITERS, type WriterOptions } from '../../src/core/writers/index.ts';
 import { printable, wrap } from '../../src/core/writers/table.ts';
+import { sarifValidator } from '../fixtures/sarif-schema.ts';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext a default import is the whole module.
-const addFormats = addFormatsModule.default;
-
 const CWD = '/work/proj';
 const OPTS: WriterOptions = { toolVersion: '0.1.0', cwd: CWD, failOn: 'high' };
 
@@ -126,21 +121,6 @@ const errorsOnly = (): ScanResult => ({
     { path: 'a.pt', error: 'LIMIT: pickle memo exceeds 1000000 entries' },
   ],
 });
-
-function sarifValidator() {
-  const require = createRequire(import.meta.url);
-  const schema = JSON.parse(
-    readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
-  );
-  // The file declares draft-04, which Ajv 8 does not ship. It uses no draft-04-only keywords
-  // (no boolean exclusiveMinimum), so dropping the meta-schema and draft-04 `id` leaves a draft-07 schema.
-  delete schema.$schema;
-  delete schema.id;
-  // unicodeRegExp off: the schema's `language` pattern has a stray `]` that only non-unicode regexps accept.
-  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
-  addFormats(ajv);
-  return ajv.compile(schema);
-}
 
 const validate = sarifValidator();
 

@@ -4,6 +4,7 @@ import { ParapetError } from '../../src/core/errors.ts';
 import { bufferSource, sliceSource } from '../../src/formats/byte-source.ts';
 import { isNpy, parseNpyHeader, parsePyLiteral } from '../../src/formats/npy.ts';
 import { buildNpy, type NpySpec, OBJECT_ARRAY_PICKLE } from '../fixtures/npy-writer.ts';
+import { mulberry32 } from '../fixtures/prng.ts';
 
 const parse = (spec: NpySpec) => parseNpyHeader(bufferSource(buildNpy(spec)));
 
@@ -201,18 +202,6 @@ test('huge declared header lengths are refused before any read', () => {
     'LIMIT',
   );
 });
-
-/** mulberry32: a tiny seeded PRNG so the mutation loop is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('mutation loop: 3000 mutated headers either parse or throw ParapetError', () => {
   const rand = mulberry32(0x6e7079);

@@ -9,6 +9,7 @@ import {
   type SevenZipAnomaly,
   type SevenZipEntry,
 } from '../../src/formats/sevenzip.ts';
+import { mulberry32 } from '../fixtures/prng.ts';
 import { buildSevenZip, type SevenZipFileSpec } from '../fixtures/sevenzip-writer.ts';
 
 const PICKLE = Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x2e]); // {} in protocol 2
@@ -239,18 +240,6 @@ test('parseSevenZipListing: hostile sizes and odd blocks', () => {
   assert.throws(() => parseSevenZipListing('----------\nPath = x\nSize = -1\n'), ParapetError);
   assert.deepEqual(parseSevenZipListing('no separator at all'), { entries: [], warnings: [] });
 });
-
-/** mulberry32: a tiny seeded PRNG so the mutation loop is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('mutation loop: 60 mutated archives either extract or reject with ParapetError', async () => {
   const rand = mulberry32(0x377a);

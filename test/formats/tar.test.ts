@@ -10,6 +10,7 @@ import {
   type TarAnomalyKind,
   type TarListing,
 } from '../../src/formats/tar.ts';
+import { mulberry32 } from '../fixtures/prng.ts';
 import { buildTar, legacyTorchTar, paxRecords, type TarSpec, tarHeader } from '../fixtures/tar-writer.ts';
 
 const PICKLE = Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x2e]); // {} in protocol 2
@@ -283,18 +284,6 @@ test('isTar negatives: short, zero, random, other formats', () => {
     'MALFORMED',
   );
 });
-
-/** mulberry32: a tiny seeded PRNG so the mutation loop is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Rewrites a header's checksum so that mutations reach the parser instead of stopping at the checksum. */
 function fixChecksum(tar: Uint8Array, at: number): void {

@@ -11,6 +11,7 @@ import {
   type ZipAnomalyKind,
   type ZipDirectory,
 } from '../../src/formats/zip.ts';
+import { mulberry32 } from '../fixtures/prng.ts';
 import { buildTorchZip, buildZip, type ZipMemberSpec } from '../fixtures/zip-writer.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -405,15 +406,6 @@ test('anomalies of one kind are capped so a hostile archive cannot flood the rep
 });
 
 /** Deterministic PRNG so a failing mutation can be replayed by its iteration number. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('2000 seeded mutations either return or throw ParapetError', { timeout: 60_000 }, (t) => {
   const fixtures = [

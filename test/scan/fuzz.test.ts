@@ -20,6 +20,7 @@ import {
 } from '../fixtures/checkpoints.ts';
 import { buildNpy, OBJECT_ARRAY_PICKLE } from '../fixtures/npy-writer.ts';
 import { concat, pickle, reducePayload, stackGlobalPayload } from '../fixtures/pickle-writer.ts';
+import { mulberry32 } from '../fixtures/prng.ts';
 import { buildSevenZip } from '../fixtures/sevenzip-writer.ts';
 import { buildTar, legacyTorchTar } from '../fixtures/tar-writer.ts';
 import { buildTorchZip, buildZip } from '../fixtures/zip-writer.ts';
@@ -30,18 +31,6 @@ const MAIN_CASES = 10_000;
 const SEVEN_ZIP_CASES = 50;
 /** A hang guard, not a benchmark: a scan of a few KiB taking this long is looping. */
 const MAX_CASE_MS = 2_000;
-
-/** mulberry32: a tiny, fast, well-distributed 32-bit PRNG; the same seed always gives the same sequence. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   private readonly next: () => number;
