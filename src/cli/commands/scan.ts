@@ -20,7 +20,7 @@ interface ScanFlags {
 const HELP_AFTER = `
 What it checks:
   Pickle-family model files (PyTorch .pt/.pth/.bin/.ckpt, joblib, pickle, NumPy .npy/.npz) and the
-  containers they travel in (zip, tar, 7z, nested), found by their bytes, never by file name. Every
+  containers they travel in (zip, tar, 7z, gzip/zlib, nested), found by their bytes, never by file name. Every
   callable the pickle would import or call is resolved statically and judged against an allow list of
   what real checkpoints use and the deny lists of picklescan, modelscan, fickling and ModelAudit.
   Nothing is ever loaded, unpickled or executed.
