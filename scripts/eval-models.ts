@@ -41,6 +41,11 @@ type Outcome = 'high+' | 'medium' | 'low/info' | 'clean' | 'incomplete' | 'skipp
 const OUTCOMES: Outcome[] = ['high+', 'medium', 'low/info', 'clean', 'incomplete', 'skipped'];
 const EXPECTED = ['malicious', 'suspicious', 'benign'];
 const table = new Map<string, Map<string, Map<Outcome, number>>>();
+/** picklescan's verdict per format and expected label, from the manifest's picklescan_rc / _suspicious columns. */
+type PeerOutcome = 'dangerous' | 'suspicious' | 'error' | 'clean';
+const PEER_OUTCOMES: PeerOutcome[] = ['dangerous', 'suspicious', 'error', 'clean'];
+const peerTable = new Map<string, Map<string, Map<PeerOutcome, number>>>();
+let rows = 0;
 const totals = { malicious: [0, 0], suspicious: [0, 0], benign: [0, 0] } as Record<string, [number, number]>;
 const peer = { malicious: [0, 0], suspicious: [0, 0], benign: [0, 0] } as Record<string, [number, number]>;
 let peerKnown = false;
@@ -54,6 +59,7 @@ for (const line of lines.slice(1)) {
   const expected = cells[col('expected')]!;
   const format = col('format') >= 0 ? cells[col('format')]! : 'all';
   if (formatFilter && !formatFilter.includes(format)) continue;
+  rows++;
   const result = emptyResult();
   await scanFile(join(dir, file), result, { strict });
   bytes += Number(cells[col('size')] ?? 0) || 0;
@@ -106,18 +112,31 @@ for (const line of lines.slice(1)) {
     // picklescan's "suspicious" tier (exit 0) counts as detecting a suspicious file, not a malicious one.
     const suspiciousSeen = Number(cells[col('picklescan_suspicious')] ?? 0) > 0;
     if (rc === '1' || (expected === 'suspicious' && suspiciousSeen)) p[0]++;
+    const po: PeerOutcome =
+      rc === '1' ? 'dangerous' : rc === '2' ? 'error' : suspiciousSeen ? 'suspicious' : 'clean';
+    if (!peerTable.has(format)) peerTable.set(format, new Map());
+    const pr = peerTable.get(format)!;
+    if (!pr.has(expected)) pr.set(expected, new Map());
+    pr.get(expected)!.set(po, (pr.get(expected)!.get(po) ?? 0) + 1);
   }
 }
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 console.log(`\nconfusion per format (rows: expected; columns: worst outcome)${strict ? ' [--strict]' : ''}`);
-console.log(`${'format'.padEnd(24)}${'expected'.padEnd(12)}${OUTCOMES.map((o) => pad(o, 11)).join('')}`);
-for (const [format, rows] of [...table.entries()].sort()) {
+const peerHeader = peerKnown ? `  | picklescan:${PEER_OUTCOMES.map((o) => pad(o, 11)).join('')}` : '';
+console.log(
+  `${'format'.padEnd(24)}${'expected'.padEnd(12)}${OUTCOMES.map((o) => pad(o, 11)).join('')}${peerHeader}`,
+);
+for (const [format, byExpected] of [...table.entries()].sort()) {
   for (const expected of EXPECTED) {
-    const r = rows.get(expected);
+    const r = byExpected.get(expected);
     if (!r) continue;
+    const peerRow = peerTable.get(format)?.get(expected);
+    const peerCells = peerKnown
+      ? `  |           ${PEER_OUTCOMES.map((o) => pad(peerRow?.get(o) ?? 0, 11)).join('')}`
+      : '';
     console.log(
-      `${format.padEnd(24)}${expected.padEnd(12)}${OUTCOMES.map((o) => pad(r.get(o) ?? 0, 11)).join('')}`,
+      `${format.padEnd(24)}${expected.padEnd(12)}${OUTCOMES.map((o) => pad(r.get(o) ?? 0, 11)).join('')}${peerCells}`,
     );
   }
 }
@@ -126,9 +145,7 @@ if (misses.length > 0) {
   for (const m of misses) console.log(`  ${m}`);
 }
 const seconds = (performance.now() - started) / 1000;
-console.log(
-  `\nscanned ${lines.length - 1} manifest rows (${(bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s`,
-);
+console.log(`\nscanned ${rows} manifest rows (${(bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s`);
 console.log(`malicious detected: ${totals.malicious![0]}/${totals.malicious![1]}`);
 console.log(`suspicious detected: ${totals.suspicious![0]}/${totals.suspicious![1]}`);
 console.log(`benign flagged: ${totals.benign![0]}/${totals.benign![1]}`);
