@@ -22,7 +22,8 @@ export type SevenZipSkipReason =
   | 'too-many-entries'
   | 'entry-too-large'
   | 'total-too-large'
-  | 'shares-name-with-skipped-entry';
+  | 'shares-name-with-skipped-entry'
+  | 'corrupt';
 
 /** One member of a 7z archive. Directories have `isDir` and no data; files have data unless `skippedWhy` says why not. */
 export interface SevenZipEntry {
@@ -135,17 +136,25 @@ export async function listAndExtractSevenZip(
     }
     const run = session.run([...args, '--', ARCHIVE], expected);
     if (run.overflow) throw new ParapetError('LIMIT', `7z: 7-Zip produced over the ${expected} bytes listed`);
-    if (run.rc !== 0) throw new ParapetError('MALFORMED', `7z: ${failure(run)}`);
-    const got = run.out.length;
-    if (got !== expected)
-      throw new ParapetError('MALFORMED', `7z: extracted ${got} bytes, listed ${expected}`);
-    let pos = 0;
-    for (const e of wanted) {
-      e.data = run.out.subarray(pos, pos + e.size);
-      pos += e.size;
+    if (run.rc !== 0) {
+      // One damaged entry must not hide the others (an attacker could corrupt a decoy to bury the payload):
+      // extract entry by entry, each in a fresh 7-Zip instance, and mark only the failures.
+      if (wanted.length <= 1 || wanted.length > MAX_ONE_BY_ONE)
+        throw new ParapetError('MALFORMED', `7z: ${failure(run)}`);
+      await extractOneByOne(bytes, wanted, note);
+    } else {
+      const got = run.out.length;
+      if (got !== expected)
+        throw new ParapetError('MALFORMED', `7z: extracted ${got} bytes, listed ${expected}`);
+      let pos = 0;
+      for (const e of wanted) {
+        e.data = run.out.subarray(pos, pos + e.size);
+        pos += e.size;
+      }
     }
   }
   for (const e of wanted) {
+    if (e.skippedWhy === 'corrupt') continue;
     e.data ??= new Uint8Array(0);
     const target = e.isSymlink ? utf8(e.data) : '';
     if (e.isSymlink && linkEscapes(e.name, target)) {
@@ -153,6 +162,31 @@ export async function listAndExtractSevenZip(
     }
   }
   return { entries, anomalies };
+}
+
+/** Entries extracted one at a time after a whole-archive failure; past this the archive is one error. */
+const MAX_ONE_BY_ONE = 1000;
+
+async function extractOneByOne(
+  bytes: Uint8Array,
+  wanted: SevenZipEntry[],
+  note: (kind: SevenZipAnomaly['kind'], entry: string, detail: string) => void,
+): Promise<void> {
+  for (const e of wanted) {
+    if (/[*?]/.test(e.name)) {
+      e.skippedWhy = 'corrupt'; // a wildcard name cannot be selected alone
+      continue;
+    }
+    const one = await openSession();
+    one.fs.mkdir('/parapet');
+    one.fs.writeFile(ARCHIVE, bytes);
+    const run = one.run(['e', '-so', ...COMMON, '--', ARCHIVE, e.name], e.size);
+    if (run.rc === 0 && !run.overflow && run.out.length === e.size) e.data = run.out;
+    else {
+      e.skippedWhy = 'corrupt';
+      note('archive-warning', e.name, `entry could not be extracted: ${failure(run)}`);
+    }
+  }
 }
 
 /**

@@ -216,3 +216,26 @@ test('a text file that happens to start like a zlib header is not a model', asyn
   assert.deepEqual(r.errors, []);
   assert.equal(r.skipped.length, 1);
 });
+
+test('7z: a damaged decoy entry does not hide the payload in an intact one', async () => {
+  const archive = await buildSevenZip(
+    [
+      { name: 'a/data.pkl', data: EVAL },
+      { name: 'a/notes.txt', data: 'release notes '.repeat(40) },
+    ],
+    { solid: false },
+  );
+  let partial = 0;
+  for (let at = 32; at < Math.min(archive.length - 40, 140); at++) {
+    const damaged = Uint8Array.from(archive);
+    damaged[at]! ^= 0x55;
+    const r = await scanBytes(damaged, 'model.7z');
+    // Fail closed at every position: either the payload is found or the scan says it is incomplete.
+    assert.ok(
+      r.errors.length > 0 || r.findings.some((f) => f.ruleId === 'model/pickle-dangerous-call'),
+      `byte ${at}`,
+    );
+    if (r.errors.length > 0 && r.findings.some((f) => f.ruleId === 'model/pickle-dangerous-call')) partial++;
+  }
+  assert.ok(partial > 0, 'no damaged position left the payload entry readable');
+});
