@@ -111,6 +111,7 @@ const NUMPY = [
   'numpy.random._pickle.__randomstate_ctor',
   'numpy.random._pickle.__generator_ctor',
   'numpy.random._pickle.__bit_generator_ctor',
+  'numpy.random.__RandomState_ctor', // numpy < 1.17 pickles RandomState through this module-level constructor
   'numpy.random.mtrand.RandomState',
   'numpy.random._mt19937.MT19937',
   'numpy.random._pcg64.PCG64',
