@@ -8,6 +8,11 @@ export const EXTRA_DANGEROUS_MODULES: ReadonlyMap<string, string> = new Map([
   ['dis', 'code-object tooling'],
   ['opcode', 'code-object tooling'],
   ['mailcap', 'findmatch runs shell commands (picklescan PR #69)'],
+  ['resource', 'setrlimit starves the loading process (Hugging Face "pickle-scanner-bypass" models)'],
+  ['getpass', 'prompts the user for secrets at load time ("pickle-scanner-bypass" models)'],
+  ['_winapi', 'Windows process creation'],
+  ['msvcrt', 'Windows console and process primitives (saferpickle UNSAFE_STRINGS)'],
+  ['winreg', 'Windows registry access (saferpickle UNSAFE_STRINGS)'],
 ]);
 
 export const EXTRA_DANGEROUS_NAMES: ReadonlyMap<string, string> = new Map([
@@ -36,4 +41,5 @@ export const EXTRA_DANGEROUS_NAMES: ReadonlyMap<string, string> = new Map([
   ['mlflow.projects.backend.local._run_entry_point', 'runs a shell command (modelscan #338)'],
   ['pandas.io.parsers.readers.read_csv', 'fetches a URL: exfiltration (modelscan #338)'],
   ['pandas.read_csv', 'fetches a URL: exfiltration'],
+  ['weakref.finalize', 'registers any callable to run later: a call-graph trampoline (ModelAudit PR #1061)'],
 ]);
