@@ -54,15 +54,7 @@ export async function scanFile(path: string, result: ScanResult, options: ScanOp
     return;
   }
   try {
-    if (src.size === 0) {
-      result.skipped.push({ path, why: 'empty file' });
-      return;
-    }
-    const outcome = await scanSource(src, { path }, 0, result, options.strict ?? false, {});
-    if (outcome === 'analysed') result.scanned.push(path);
-    else result.skipped.push({ path, why: NOT_A_MODEL });
-  } catch (err) {
-    result.errors.push({ path, error: describeError(err) });
+    await scanRoot(src, path, result, options);
   } finally {
     src.close();
   }
@@ -138,16 +130,26 @@ export async function scanBytes(
   options: ScanOptions = {},
 ): Promise<ScanResult> {
   const result = emptyResult();
-  if (bytes.length === 0) {
+  await scanRoot(bufferSource(bytes), path, result, options);
+  return result;
+}
+
+/** A top-level file, on disk or in memory: analysed, skipped as not a model format, or recorded as an error. */
+async function scanRoot(
+  src: ByteSource,
+  path: string,
+  result: ScanResult,
+  options: ScanOptions,
+): Promise<void> {
+  if (src.size === 0) {
     result.skipped.push({ path, why: 'empty file' });
-    return result;
+    return;
   }
   try {
-    const outcome = await scanSource(bufferSource(bytes), { path }, 0, result, options.strict ?? false, {});
+    const outcome = await scanSource(src, { path }, 0, result, options.strict ?? false, {});
     if (outcome === 'analysed') result.scanned.push(path);
     else result.skipped.push({ path, why: NOT_A_MODEL });
   } catch (err) {
     result.errors.push({ path, error: describeError(err) });
   }
-  return result;
 }

@@ -15,6 +15,7 @@ import {
   legacyTorchFile,
   plainDataPickle,
   sklearnJoblibPipeline,
+  tensor,
   torchStateDictPickle,
 } from '../fixtures/checkpoints.ts';
 import { buildNpy } from '../fixtures/npy-writer.ts';
@@ -283,26 +284,6 @@ function numpyCheckpointPickle(): Uint8Array {
   put();
   w.build();
   return w.setitems().stop().bytesOut();
-}
-
-/** `torch._utils._rebuild_tensor_v2` of persistent storage `key`, as torch.save writes each tensor. */
-function tensor(w: PickleWriter, key: string, shape: number[]): PickleWriter {
-  w.global('torch._utils', '_rebuild_tensor_v2').mark();
-  w.mark()
-    .shortBinstring('storage')
-    .global('torch', 'FloatStorage')
-    .shortBinstring(key)
-    .shortBinstring('cpu');
-  w.int(shape.reduce((x, y) => x * y, 1))
-    .tuple()
-    .binpersid()
-    .int(0);
-  w.mark();
-  for (const d of shape) w.int(d);
-  w.tuple().mark();
-  for (let i = 0; i < shape.length; i++) w.int(shape.slice(i + 1).reduce((x, y) => x * y, 1));
-  w.tuple().bool(false).global('collections', 'OrderedDict').emptyTuple().reduce();
-  return w.tuple().reduce();
 }
 
 const orderedDict = (w: PickleWriter): PickleWriter =>

@@ -378,11 +378,10 @@ export class PickleMachine {
     this.push({ t: 'global', imp });
   }
 
-  private memoPut(key: number, at: number): void {
+  private memoPut(key: number): void {
     const v = this.top('PUT');
     if (v.t === 'str') v.derived = true;
     this.memo.set(key, v);
-    void at;
   }
 
   private memoGet(key: number, opcode: string): void {
@@ -626,14 +625,14 @@ export class PickleMachine {
         this.memoGet(arg as number, op);
         return false;
       case 'PUT':
-        this.memoPut(this.decimalKey(arg as Uint8Array, op), at);
+        this.memoPut(this.decimalKey(arg as Uint8Array, op));
         return false;
       case 'BINPUT':
       case 'LONG_BINPUT':
-        this.memoPut(arg as number, at);
+        this.memoPut(arg as number);
         return false;
       case 'MEMOIZE':
-        this.memoPut(this.memo.size, at);
+        this.memoPut(this.memo.size);
         return false;
       case 'PROTO':
         this.onProto(arg as number, at);
