@@ -1,40 +1,20 @@
 import type { ByteSource } from '../byte-source.ts';
-import type { Anomaly, ImportRecord, LiteralRecord, PickleAnalysis } from './analysis.ts';
+import type { PickleAnalysis } from './analysis.ts';
+import { Halt, memoKey, readArg } from './args.ts';
 import { joblibArraySpan } from './joblib.ts';
+import { LEXICAL_PASSTHROUGH, LexicalWalk } from './lexical.ts';
 import type { PickleLimits } from './limits.ts';
-import { type ArgKind, HIGHEST_PROTOCOL, OPCODES } from './opcodes.ts';
+import { HIGHEST_PROTOCOL, OPCODES } from './opcodes.ts';
 import { type Chunk, PickleReader, TruncatedError } from './reader.ts';
+import { Recorder } from './recorder.ts';
 import { foldStringCall } from './string-fold.ts';
-import { decodeLatin1, decodeLoose, decodeQuotedString, decodeRawUnicodeEscape, decodeUtf8 } from './text.ts';
+import { decodeLatin1, decodeQuotedString, decodeRawUnicodeEscape, decodeUtf8 } from './text.ts';
 import { describe, extend, FALSE, FLOAT, NONE, type PValue, seq, TRUE, weightOf } from './values.ts';
-
-/** Raised inside the machine where CPython's unpickler would raise: analysis of this pickle stops there. */
-class Halt extends Error {}
 
 /** Anything that pushes the logical (expanded) size of a structure past this is a memory bomb. */
 const EXPANSION_LIMIT = 100_000_000;
-/** Bytes of each str value kept on the stack/memo while under RETAIN_BUDGET, and after it. */
-const MAX_STR_BYTES = 4096;
-const MIN_STR_BYTES = 256;
-/** Total str bytes retained across stack and memo: memory stays bounded whatever the stream holds. */
-const RETAIN_BUDGET = 32 * 1024 * 1024;
 /** Longest string the machine builds by folding concatenations (doubling through the memo grows fast). */
 const MAX_FOLDED = 4096;
-
-/** Argument-less opcodes the lexical walk treats alike; the rest go through lexicalStep. */
-const LEXICAL_PASSTHROUGH: Uint8Array = (() => {
-  const table = new Uint8Array(256);
-  const keep = new Set(['STOP', 'STACK_GLOBAL', 'MEMOIZE', 'DUP', 'POP', 'MARK']);
-  for (const info of OPCODES)
-    if (info !== undefined && info.arg === 'none' && !keep.has(info.name)) table[info.code] = 1;
-  return table;
-})();
-
-/** Distinct callables recorded per pickle; past this the analysis is reported incomplete. */
-const MAX_DISTINCT_IMPORTS = 100_000;
-/** Call sites kept per callable for evidence (all are counted). */
-const MAX_CALLS_KEPT = 8;
-
 /** DUP opcodes beyond this in one pickle are a resource-exhaustion pattern; pickler output never has many. */
 const DUP_LIMIT = 100;
 
@@ -42,32 +22,22 @@ const DUP_LIMIT = 100;
  * A symbolic pickle machine: it follows the C unpickler's stack and memo semantics with stand-in values,
  * so it knows which callable each GLOBAL / STACK_GLOBAL / INST names — also through the memo, DUP, string
  * folding and FRAMEs — and which of them are called. It never imports, calls or constructs anything.
+ * What it finds goes to a Recorder; after a cap or a break, a LexicalWalk takes over the rest of the bytes.
  */
 export class PickleMachine {
   private readonly r: PickleReader;
+  private readonly rec: Recorder;
+  /** Set once a cap or a break hands the rest of the stream to the lexical walk. */
+  private lexical: LexicalWalk | undefined;
   private stack: PValue[] = [];
   private marks: number[] = [];
   private memo = new Map<number, PValue>();
-  private readonly imports: ImportRecord[] = [];
-  private readonly importsByName = new Map<string, ImportRecord>();
-  /** Set when a cap dropped information: the analysis is then not complete, whatever else it found. */
-  private incomplete: string | undefined;
-  private readonly anomalies: Anomaly[] = [];
-  private readonly literals: LiteralRecord[] = [];
   private protocol: number | undefined;
   private frameEnd: number | undefined;
   private opcodeCount = 0;
   private dupCount = 0;
   private expansionReported = false;
-  private lexical = false;
-  /** The two most recent string literals (older, newer), for the lexical STACK_GLOBAL fallback. */
-  private prevString: string | undefined;
-  private lastString: string | undefined;
-  /** Strings-only memo for the lexical walk, so `GET`-based operand decoys still resolve there. */
-  private lexicalMemo = new Map<number, string>();
-  private lexicalPuts = 0;
-  private literalBudget: number;
-  private retained = 0;
+  private opStart = 0;
 
   constructor(
     src: ByteSource,
@@ -75,7 +45,7 @@ export class PickleMachine {
     private readonly limits: PickleLimits,
   ) {
     this.r = new PickleReader(src, start);
-    this.literalBudget = limits.maxLiteralBytes;
+    this.rec = new Recorder(limits);
   }
 
   /** Runs to STOP, to the end of input, or to the first point where CPython would raise. */
@@ -85,7 +55,7 @@ export class PickleMachine {
       complete = this.loop();
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
-      this.anomaly('malformed', this.opStart, detail);
+      this.rec.anomaly('malformed', this.opStart, detail);
       this.lexicalTail();
     }
     return {
@@ -94,17 +64,11 @@ export class PickleMachine {
       protocol: this.protocol,
       complete,
       opcodeCount: this.opcodeCount,
-      imports: this.imports,
-      anomalies: this.anomalies,
-      literals: this.literals,
-      incomplete: this.incomplete,
+      imports: this.rec.imports,
+      anomalies: this.rec.anomalies,
+      literals: this.rec.literals,
+      incomplete: this.rec.incomplete,
     };
-  }
-
-  private opStart = 0;
-
-  private anomaly(kind: Anomaly['kind'], offset: number, detail: string): void {
-    if (this.anomalies.length < 200) this.anomalies.push({ kind, offset, detail });
   }
 
   /**
@@ -113,7 +77,7 @@ export class PickleMachine {
    */
   private lexicalTail(): void {
     if (this.r.atEnd()) return;
-    this.lexical = true;
+    this.lexical ??= new LexicalWalk(this.rec, this.limits);
     try {
       this.loop();
     } catch {
@@ -135,89 +99,36 @@ export class PickleMachine {
       const info = OPCODES[code];
       if (info === undefined) throw new Halt(`invalid opcode 0x${code.toString(16).padStart(2, '0')}`);
       this.opcodeCount++;
-      if (this.lexical && LEXICAL_PASSTHROUGH[code] === 1) {
+      if (this.lexical !== undefined && LEXICAL_PASSTHROUGH[code] === 1) {
         // Hot path of the lexical walk (op floods): argument-less opcodes only break a string pair.
-        this.noteString(undefined);
+        this.rec.noteString(undefined);
         continue;
       }
-      const arg = this.readArg(info.arg, info.name);
+      const arg = readArg(r, info.arg, info.name, this.limits);
       if (this.frameEnd !== undefined && r.pos > this.frameEnd) {
-        this.anomaly(
+        this.rec.anomaly(
           'frame-mismatch',
           at,
           `${info.name} at ${at} runs ${r.pos - this.frameEnd} bytes past the end of its FRAME (ends at ${this.frameEnd}); CPython's C and Python unpicklers disagree on such streams`,
         );
         this.frameEnd = undefined;
       }
-      if (this.lexical) {
-        if (this.lexicalStep(info.name, arg, at)) return false;
+      if (this.lexical !== undefined) {
+        if (this.lexical.step(info.name, arg, at)) return false;
         continue;
       }
       if (this.step(info.name, arg, at)) return true;
       if (this.stack.length > this.limits.maxStack || this.memo.size > this.limits.maxMemo) {
-        this.anomaly(
+        this.rec.anomaly(
           'resource-limit',
           at,
           `stack depth ${this.stack.length} / memo size ${this.memo.size} passed the analysis cap; the rest was walked lexically`,
         );
-        this.lexical = true;
+        this.lexical = new LexicalWalk(this.rec, this.limits);
         this.stack = [];
         this.memo = new Map();
       }
     }
-  }
-
-  private readArg(
-    kind: ArgKind,
-    name: string,
-  ): Chunk | number | Uint8Array | [Uint8Array, Uint8Array] | undefined {
-    const r = this.r;
-    switch (kind) {
-      case 'none':
-        return undefined;
-      case 'u1':
-        return r.u8(name);
-      case 'u2':
-        return r.uintLE(2, name);
-      case 'i4':
-        return r.uintLE(4, name) | 0;
-      case 'u4':
-        return r.uintLE(4, name);
-      case 'u8':
-        return this.u64(r.fixed(8, name), name);
-      case 'f8':
-        return r.fixed(8, name);
-      case 'line':
-        return r.line(this.limits.maxLine, name);
-      case 'line2':
-        return [r.line(this.limits.maxLine, name), r.line(this.limits.maxLine, name)];
-      case 'bytes1':
-        return r.literal(r.u8(name), this.limits.keepLiteral, name);
-      case 'bytes4': {
-        const b = r.fixed(4, name);
-        const n = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
-        if (name === 'BINSTRING' && n > 0x7fffffff) throw new Halt('BINSTRING with a negative length');
-        return r.literal(n, this.limits.keepLiteral, name);
-      }
-      case 'bytes8':
-        return r.literal(this.u64(r.fixed(8, name), name), this.limits.keepLiteral, name);
-      case 'long1':
-        return r.literal(r.u8(name), 16, name);
-      case 'long4': {
-        const b = r.fixed(4, name);
-        const n = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
-        if (n < 0) throw new Halt('LONG4 with a negative length');
-        return r.literal(n, 16, name);
-      }
-    }
-  }
-
-  /** 8-byte little-endian length; anything past 2^53 cannot fit in any file and is reported as truncation. */
-  private u64(b: Uint8Array, name: string): number {
-    const lo = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
-    const hi = (b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24)) >>> 0;
-    if (hi >= 0x200000) throw new TruncatedError(`${name} (declared length ${hi}·2^32+${lo})`);
-    return hi * 0x100000000 + lo;
   }
 
   // ---- stack helpers -------------------------------------------------------------------------
@@ -245,82 +156,14 @@ export class PickleMachine {
   }
 
   private str(v: string, derived = false): PValue {
-    this.noteString(v);
+    this.rec.noteString(v);
     return { t: 'str', v, truncated: false, derived };
-  }
-
-  private noteString(v: string | undefined): void {
-    this.prevString = this.lastString;
-    this.lastString = v;
-  }
-
-  private record(kind: 'str' | 'bytes', offset: number, c: Chunk): void {
-    if (c.length < 8 || this.literals.length >= this.limits.maxLiterals || this.literalBudget <= 0) return;
-    const head = c.head.length > this.literalBudget ? c.head.slice(0, this.literalBudget) : c.head;
-    this.literalBudget -= head.length;
-    this.literals.push({ kind, offset, length: c.length, head });
-  }
-
-  /**
-   * A str value for the stack. Only a prefix is kept (module and attribute names are short), from fresh bytes
-   * so no large buffer stays reachable; past the retained-bytes budget the prefix shrinks further.
-   */
-  private strLiteral(c: Chunk, offset: number, decode: (b: Uint8Array) => string): PValue {
-    this.record('str', offset, c);
-    if (c.head.length === c.length) decode(c.head); // strict check of the whole literal, as CPython decodes it
-    const keep = this.retained < RETAIN_BUDGET ? MAX_STR_BYTES : MIN_STR_BYTES;
-    const truncated = c.length > keep;
-    const v = truncated
-      ? (decode === decodeUtf8 ? decodeLoose : decode)(c.head.subarray(0, keep))
-      : decode(c.head);
-    this.retained += Math.min(c.length, keep);
-    this.noteString(v);
-    return { t: 'str', v, truncated, derived: false };
-  }
-
-  private bytesLiteral(c: Chunk, offset: number): PValue {
-    this.record('bytes', offset, c);
-    this.noteString(undefined);
-    return { t: 'bytes', length: c.length, head: c.head.slice(0, 64) };
-  }
-
-  private importOf(
-    module: string,
-    name: string,
-    opcode: ImportRecord['opcode'],
-    offset: number,
-    indirect: boolean,
-  ): ImportRecord {
-    // One record per distinct callable: a checkpoint names _rebuild_tensor_v2 once per tensor.
-    const key = `${module}\0${name}`;
-    const seen = this.importsByName.get(key);
-    if (seen !== undefined) {
-      seen.count++;
-      seen.indirect ||= indirect;
-      return seen;
-    }
-    const imp: ImportRecord = { module, name, opcode, offset, indirect, calls: [], callCount: 0, count: 1 };
-    if (this.importsByName.size >= MAX_DISTINCT_IMPORTS) {
-      if (this.incomplete === undefined) {
-        this.incomplete = `more than ${MAX_DISTINCT_IMPORTS} distinct imports; the rest were not classified`;
-        this.anomaly('resource-limit', offset, this.incomplete);
-      }
-      return imp; // still resolves on the stack, but is not recorded
-    }
-    this.importsByName.set(key, imp);
-    this.imports.push(imp);
-    return imp;
-  }
-
-  private noteCall(imp: ImportRecord, opcode: string, offset: number, args: string): void {
-    imp.callCount++;
-    if (imp.calls.length < MAX_CALLS_KEPT) imp.calls.push({ opcode, offset, args });
   }
 
   private checkWeight(v: PValue, at: number): void {
     if (!this.expansionReported && weightOf(v) > EXPANSION_LIMIT) {
       this.expansionReported = true;
-      this.anomaly(
+      this.rec.anomaly(
         'expansion',
         at,
         `memo references expand one structure to more than ${EXPANSION_LIMIT.toLocaleString('en')} elements ("billion laughs")`,
@@ -331,11 +174,15 @@ export class PickleMachine {
   /** Records a call of `callee` and returns the symbolic result. */
   private call(callee: PValue, args: PValue | undefined, opcode: string, at: number): PValue {
     if (callee.t === 'global') {
-      this.noteCall(callee.imp, opcode, at, describe(args));
+      this.rec.noteCall(callee.imp, opcode, at, describe(args));
       const folded = foldStringCall(callee.imp, args);
       if (folded !== undefined && folded.length <= MAX_FOLDED) return this.str(folded, true);
     } else {
-      this.anomaly('unresolved-call', at, `${opcode} calls ${describe(callee)}, which is not a named global`);
+      this.rec.anomaly(
+        'unresolved-call',
+        at,
+        `${opcode} calls ${describe(callee)}, which is not a named global`,
+      );
     }
     return { t: 'call', callee, offset: at, args };
   }
@@ -355,7 +202,7 @@ export class PickleMachine {
       if (target.kind !== 'tuple') extend(target, items);
       this.checkWeight(target, at);
     } else if (target.t === 'global') {
-      this.anomaly(
+      this.rec.anomaly(
         'global-mutation',
         at,
         `${opcode} modifies ${target.imp.module}.${target.imp.name} itself: later lookups through it resolve to attacker-chosen objects`,
@@ -367,14 +214,14 @@ export class PickleMachine {
     const nameV = this.pop('STACK_GLOBAL');
     const modV = this.pop('STACK_GLOBAL');
     if (modV.t !== 'str' || nameV.t !== 'str' || modV.truncated || nameV.truncated) {
-      this.anomaly(
+      this.rec.anomaly(
         'unresolved-global',
         at,
         `STACK_GLOBAL operands are ${describe(modV)} and ${describe(nameV)}, not two strings; CPython raises here, scanners that assume strings crash`,
       );
       throw new Halt('STACK_GLOBAL requires str operands');
     }
-    const imp = this.importOf(modV.v, nameV.v, 'STACK_GLOBAL', at, modV.derived || nameV.derived);
+    const imp = this.rec.importOf(modV.v, nameV.v, 'STACK_GLOBAL', at, modV.derived || nameV.derived);
     this.push({ t: 'global', imp });
   }
 
@@ -387,15 +234,8 @@ export class PickleMachine {
   private memoGet(key: number, opcode: string): void {
     const v = this.memo.get(key);
     if (v === undefined) throw new Halt(`${opcode} of memo key ${key}, which was never stored`);
-    this.noteString(v.t === 'str' ? v.v : undefined);
+    this.rec.noteString(v.t === 'str' ? v.v : undefined);
     this.push(v);
-  }
-
-  private decimalKey(line: Uint8Array, opcode: string): number {
-    const s = decodeLatin1(line);
-    if (!/^\d{1,15}$/.test(s))
-      throw new Halt(`${opcode} argument ${JSON.stringify(s.slice(0, 40))} is not a memo index`);
-    return Number(s);
   }
 
   /** One opcode with full stack semantics. Returns true at STOP. */
@@ -408,7 +248,7 @@ export class PickleMachine {
         this.pop('STOP');
         // Picklers leave exactly one value; leftovers mean hand-built bytes (and crash naive interpreters).
         if (this.stack.length > 0 || this.marks.length > 0) {
-          this.anomaly(
+          this.rec.anomaly(
             'malformed',
             at,
             `STOP leaves ${this.stack.length} more value(s) and ${this.marks.length} open MARK(s) on the stack`,
@@ -428,7 +268,7 @@ export class PickleMachine {
         const v = this.top('DUP');
         if (v.t === 'str') v.derived = true;
         if (++this.dupCount === DUP_LIMIT + 1) {
-          this.anomaly(
+          this.rec.anomaly(
             'expansion',
             at,
             `more than ${DUP_LIMIT} DUP opcodes: a pattern that multiplies references, not something picklers emit`,
@@ -445,14 +285,14 @@ export class PickleMachine {
         else if (!/^[-+0-9.eEinfatyINFATY]*L?$/.test(s.trim()))
           throw new Halt(`${op} argument is not a number`);
         else this.push({ t: 'num', v: s });
-        this.noteString(undefined);
+        this.rec.noteString(undefined);
         return false;
       }
       case 'BININT':
       case 'BININT1':
       case 'BININT2':
         this.push({ t: 'num', v: arg as number });
-        this.noteString(undefined);
+        this.rec.noteString(undefined);
         return false;
       case 'BINFLOAT':
         // The value never matters to the analysis; one shared stand-in avoids decoding millions of weights.
@@ -461,7 +301,7 @@ export class PickleMachine {
       case 'LONG1':
       case 'LONG4':
         this.push({ t: 'num', v: `long<${(arg as Chunk).length} bytes>` });
-        this.noteString(undefined);
+        this.rec.noteString(undefined);
         return false;
       case 'NONE':
         this.push(NONE);
@@ -481,18 +321,18 @@ export class PickleMachine {
       case 'BINSTRING':
       case 'SHORT_BINSTRING':
         // Python 3 decodes protocol-1 strings as ASCII by default; torch.load passes encoding='latin1'.
-        this.push(this.strLiteral(arg as Chunk, at, decodeLatin1));
+        this.push(this.rec.strLiteral(arg as Chunk, at, decodeLatin1));
         return false;
       case 'BINUNICODE':
       case 'SHORT_BINUNICODE':
       case 'BINUNICODE8':
-        this.push(this.strLiteral(arg as Chunk, at, decodeUtf8));
+        this.push(this.rec.strLiteral(arg as Chunk, at, decodeUtf8));
         return false;
       case 'BINBYTES':
       case 'SHORT_BINBYTES':
       case 'BINBYTES8':
       case 'BYTEARRAY8':
-        this.push(this.bytesLiteral(arg as Chunk, at));
+        this.push(this.rec.bytesLiteral(arg as Chunk, at));
         return false;
       case 'EMPTY_LIST':
         this.push(seq('list', []));
@@ -551,8 +391,8 @@ export class PickleMachine {
       case 'GLOBAL':
       case 'INST': {
         const [m, n] = arg as [Uint8Array, Uint8Array];
-        const imp = this.importOf(decodeUtf8(m), decodeUtf8(n), op, at, false);
-        this.noteString(undefined);
+        const imp = this.rec.importOf(decodeUtf8(m), decodeUtf8(n), op, at, false);
+        this.rec.noteString(undefined);
         if (op === 'GLOBAL') {
           this.push({ t: 'global', imp });
         } else {
@@ -567,7 +407,7 @@ export class PickleMachine {
       case 'EXT1':
       case 'EXT2':
       case 'EXT4':
-        this.anomaly(
+        this.rec.anomaly(
           'extension-code',
           at,
           `${op} ${arg} loads a callable from copyreg's extension registry; its target depends on the loading process, not on the file`,
@@ -605,7 +445,7 @@ export class PickleMachine {
         const obj = this.top(op);
         if (obj.t === 'global') this.mutate(obj, op, at, [state]);
         else if (obj.t === 'call' && obj.callee.t === 'global') {
-          this.noteCall(obj.callee.imp, 'BUILD', at, describe(state));
+          this.rec.noteCall(obj.callee.imp, 'BUILD', at, describe(state));
           this.skipJoblibArray(obj, state);
         }
         return false;
@@ -618,14 +458,14 @@ export class PickleMachine {
         this.push({ t: 'persid' });
         return false;
       case 'GET':
-        this.memoGet(this.decimalKey(arg as Uint8Array, op), op);
+        this.memoGet(memoKey(arg as Uint8Array, op), op);
         return false;
       case 'BINGET':
       case 'LONG_BINGET':
         this.memoGet(arg as number, op);
         return false;
       case 'PUT':
-        this.memoPut(this.decimalKey(arg as Uint8Array, op));
+        this.memoPut(memoKey(arg as Uint8Array, op));
         return false;
       case 'BINPUT':
       case 'LONG_BINPUT':
@@ -661,13 +501,13 @@ export class PickleMachine {
 
   private onProto(version: number, at: number): void {
     if (version > HIGHEST_PROTOCOL) throw new Halt(`unsupported pickle protocol ${version}`);
-    if (at !== this.start) this.anomaly('protocol', at, `PROTO ${version} in the middle of a pickle`);
+    if (at !== this.start) this.rec.anomaly('protocol', at, `PROTO ${version} in the middle of a pickle`);
     this.protocol ??= version;
   }
 
   private onFrame(length: number, at: number): void {
     if (this.frameEnd !== undefined && this.r.pos < this.frameEnd) {
-      this.anomaly(
+      this.rec.anomaly(
         'frame-mismatch',
         at,
         `FRAME at ${at} starts inside the previous frame (which ends at ${this.frameEnd})`,
@@ -676,99 +516,12 @@ export class PickleMachine {
     const end = this.r.pos + length;
     if (end > this.r.size) {
       // Usually a truncated download rather than a trick: reported as malformed, not as a parser differential.
-      this.anomaly(
+      this.rec.anomaly(
         'malformed',
         at,
         `FRAME at ${at} declares ${length} bytes but only ${this.r.size - this.r.pos} remain`,
       );
     }
     this.frameEnd = end;
-  }
-
-  /**
-   * The lexical walk used after a cap or a break: no stack, just opcodes and their arguments, resolving
-   * STACK_GLOBAL from the two most recent string literals (what picklescan does everywhere).
-   */
-  private lexicalStep(op: string, arg: unknown, at: number): boolean {
-    switch (op) {
-      case 'STOP':
-        return true;
-      case 'GLOBAL':
-      case 'INST': {
-        const [m, n] = arg as [Uint8Array, Uint8Array];
-        this.importOf(decodeUtf8(m), decodeUtf8(n), op, at, false);
-        this.noteString(undefined);
-        return false;
-      }
-      case 'STACK_GLOBAL': {
-        const m = this.prevString;
-        const n = this.lastString;
-        if (m !== undefined && n !== undefined) this.importOf(m, n, 'STACK_GLOBAL', at, true);
-        else
-          this.anomaly(
-            'unresolved-global',
-            at,
-            'STACK_GLOBAL whose operands are not the two preceding string literals',
-          );
-        return false;
-      }
-      case 'EXT1':
-      case 'EXT2':
-      case 'EXT4':
-        this.anomaly('extension-code', at, `${op} ${arg} loads a callable from copyreg's extension registry`);
-        return false;
-      case 'STRING':
-        this.noteString(decodeQuotedString(arg as Uint8Array));
-        return false;
-      case 'UNICODE':
-        this.noteString(decodeRawUnicodeEscape(arg as Uint8Array));
-        return false;
-      case 'BINSTRING':
-      case 'SHORT_BINSTRING':
-        this.strLiteral(arg as Chunk, at, decodeLatin1);
-        return false;
-      case 'BINUNICODE':
-      case 'SHORT_BINUNICODE':
-      case 'BINUNICODE8':
-        this.strLiteral(arg as Chunk, at, decodeUtf8);
-        return false;
-      case 'BINBYTES':
-      case 'SHORT_BINBYTES':
-      case 'BINBYTES8':
-      case 'BYTEARRAY8':
-        this.bytesLiteral(arg as Chunk, at);
-        return false;
-      case 'MEMOIZE':
-      case 'BINPUT':
-      case 'LONG_BINPUT':
-      case 'PUT': {
-        this.lexicalPuts++;
-        const key =
-          op === 'MEMOIZE'
-            ? this.lexicalPuts - 1
-            : op === 'PUT'
-              ? this.decimalKey(arg as Uint8Array, op)
-              : (arg as number);
-        const last = this.lastString;
-        if (last !== undefined && this.lexicalMemo.size < this.limits.maxMemo)
-          this.lexicalMemo.set(key, last);
-        return false;
-      }
-      case 'BINGET':
-      case 'LONG_BINGET':
-      case 'GET':
-        this.noteString(
-          this.lexicalMemo.get(op === 'GET' ? this.decimalKey(arg as Uint8Array, op) : (arg as number)),
-        );
-        return false;
-      case 'DUP':
-      case 'FRAME':
-      case 'POP':
-      case 'MARK':
-        return false; // keep the last strings: memo and stack traffic between two operands is the classic decoy
-      default:
-        this.noteString(undefined);
-        return false;
-    }
   }
 }
