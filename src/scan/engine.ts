@@ -12,6 +12,7 @@ import {
   type ScanOptions,
 } from './context.ts';
 import { detectFormat } from './detect.ts';
+import { BINARY_FORMATS, TEXT_FORMATS } from './formats.ts';
 import { handleCompressed } from './handlers/compressed.ts';
 import { handleNpy } from './handlers/npy.ts';
 import { handlePickle } from './handlers/pickle.ts';
@@ -100,8 +101,8 @@ export async function scanSource(
       return isPickle ? 'analysed' : 'not-a-model-format';
     }
     case 'maybe-pickle':
-      if (hints.tensorData) return 'not-a-model-format';
-      return handlePickle(src, ctx, true) ? 'analysed' : 'not-a-model-format';
+    case 'unknown':
+      return scanOther(src, ctx, format === 'maybe-pickle' && !hints.tensorData);
     case 'zip':
       await handleZip(src, ctx);
       return 'analysed';
@@ -118,9 +119,32 @@ export async function scanSource(
     case 'npy':
       handleNpy(src, ctx);
       return 'analysed';
-    case 'unknown':
-      return 'not-a-model-format';
   }
+}
+
+/** The base name of what is being scanned: the innermost member, or the file. */
+function baseName(location: Location): string {
+  const inner =
+    location.member === undefined
+      ? location.path
+      : location.member.slice(location.member.lastIndexOf('!') + 1);
+  return inner.slice(Math.max(inner.lastIndexOf('/'), inner.lastIndexOf('\\')) + 1);
+}
+
+/**
+ * Formats without a container signature: other binary model formats first (their first bytes can look
+ * like pickle opcodes), then a headerless pickle, then every text format whose name matches.
+ */
+async function scanOther(src: ByteSource, ctx: HandlerContext, mayBePickle: boolean): Promise<NestedOutcome> {
+  const name = baseName(ctx.location);
+  const binary = BINARY_FORMATS.find((f) => f.detect(src, name));
+  if (binary !== undefined) return binary.handle(src, ctx);
+  if (mayBePickle && handlePickle(src, ctx, true)) return 'analysed';
+  let outcome: NestedOutcome = 'not-a-model-format';
+  for (const text of TEXT_FORMATS) {
+    if (text.detect(src, name) && (await text.handle(src, ctx)) === 'analysed') outcome = 'analysed';
+  }
+  return outcome;
 }
 
 /** Scans an in-memory file as if it were on disk at `path` (for library users and tests). */
