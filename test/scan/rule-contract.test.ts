@@ -13,6 +13,7 @@ import { ruleDocPath } from '../../src/core/rule.ts';
 import { scanBytes } from '../../src/scan/engine.ts';
 import { SCAN_RULES } from '../../src/scan/rules/index.ts';
 import { torchStateDictPickle } from '../fixtures/checkpoints.ts';
+import { type ContractFixture, EXTRA_FIXTURES, type FixtureBytes } from '../fixtures/contract/index.ts';
 import { buildNpy } from '../fixtures/npy-writer.ts';
 import { concat, pickle, reducePayload } from '../fixtures/pickle-writer.ts';
 import { buildZip } from '../fixtures/zip-writer.ts';
@@ -22,7 +23,7 @@ const read = (path: string): string => readFileSync(new URL(path, ROOT), 'utf8')
 const exists = (path: string): boolean => existsSync(new URL(path, ROOT));
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-type Bytes = () => Uint8Array | Promise<Uint8Array>;
+type Bytes = FixtureBytes;
 
 /** `levels` nested lists, each holding the previous one ten times through the memo (10^levels elements). */
 function memoLaughs(levels: number): Uint8Array {
@@ -69,7 +70,7 @@ function torchLayoutZip(localName?: string): Uint8Array {
  * finding with that id (at the rule's default severity); the negative is the closest benign variant and must
  * produce none. Both must be analysed completely (scanned, no errors).
  */
-const FIXTURES: Record<string, { positive: Bytes; negative: Bytes }> = {
+const PICKLE_FAMILY_FIXTURES: Record<string, ContractFixture> = {
   'model/pickle-dangerous-call': {
     // os.system("id") via GLOBAL + REDUCE, vs. the same call shape on the allow-listed builtins.str.
     positive: () => reducePayload('os', 'system', ['id']),
@@ -243,6 +244,9 @@ const FIXTURES: Record<string, { positive: Bytes; negative: Bytes }> = {
   },
 };
 
+/** Every rule's fixtures: the pickle family's above, the other formats' from test/fixtures/contract/. */
+const FIXTURES: Record<string, ContractFixture> = { ...PICKLE_FAMILY_FIXTURES, ...EXTRA_FIXTURES };
+
 const ID = /^[a-z]+\/[a-z0-9]+(-[a-z0-9]+)*$/;
 const SECTIONS = [
   '## What it detects',
@@ -314,10 +318,11 @@ for (const rule of SCAN_RULES.all) {
 
   test(`${id}: has a positive and a negative fixture`, async (t) => {
     const fixtures = FIXTURES[id];
+    const name = fixtures?.name;
     assert.ok(fixtures, `no FIXTURES entry for ${id}: add a positive and a near-miss negative fixture`);
 
     await t.test('positive fixture produces it', async () => {
-      const result = await scanFixture(fixtures.positive, 'positive.bin');
+      const result = await scanFixture(fixtures.positive, name ?? 'positive.bin');
       const hits = result.findings.filter((f) => f.ruleId === id);
       assert.ok(hits.length > 0, `expected ${id}\n${describeResult(result)}`);
       assert.ok(
@@ -328,7 +333,7 @@ for (const rule of SCAN_RULES.all) {
     });
 
     await t.test('negative (near-miss) fixture does not', async () => {
-      const result = await scanFixture(fixtures.negative, 'negative.bin');
+      const result = await scanFixture(fixtures.negative, name ?? 'negative.bin');
       const hits = result.findings.filter((f) => f.ruleId === id);
       assert.deepEqual(hits, [], `unexpected ${id}\n${describeResult(result)}`);
     });
