@@ -1,6 +1,7 @@
 import { constants, gunzipSync, inflateSync } from 'node:zlib';
 import { ParapetError } from '../core/errors.ts';
 import type { ByteSource } from './byte-source.ts';
+import { decompressStream } from './sevenzip.ts';
 
 /** Single-stream compressions a model file may be wrapped in (joblib's `compress=`, `.pt.gz` downloads). */
 export type Compression = 'gzip' | 'zlib' | 'bz2' | 'xz' | 'lz4' | 'zstd';
@@ -29,11 +30,15 @@ export function detectCompression(src: ByteSource): Compression | undefined {
 }
 
 /**
- * Decompresses gzip or zlib up to `maxBytes` of output. A truncated stream yields what it holds (the loader
- * would run that much too); output past the cap is a LIMIT error. Other compressions are not supported yet
- * and say so, so the caller can report the file as not analysed instead of clean.
+ * Decompresses up to `maxBytes` of output: gzip and zlib with Node's zlib (a truncated stream yields what it
+ * holds, as the loader would read that much too), bzip2, xz and lzma with 7-Zip's WASM build. Output past
+ * the cap is a LIMIT error; lz4 is not supported and says so, so the file is reported as not analysed.
  */
-export function decompress(src: ByteSource, kind: Compression, maxBytes: number): Uint8Array {
+export async function decompress(src: ByteSource, kind: Compression, maxBytes: number): Promise<Uint8Array> {
+  if (src.size > maxBytes)
+    throw new ParapetError('LIMIT', `${kind} stream of ${src.size} bytes is over the ${maxBytes}-byte cap`);
+  if (kind === 'bz2' || kind === 'xz' || kind === 'zstd')
+    return decompressStream(src.readAt(0, src.size), kind, maxBytes);
   if (kind !== 'gzip' && kind !== 'zlib') {
     throw new ParapetError('MALFORMED', `${kind}-compressed data cannot be decompressed by Parapet yet`);
   }

@@ -406,3 +406,25 @@ async function openSession(): Promise<{
 function utf8(bytes: Uint8Array): string {
   return new TextDecoder('utf-8').decode(bytes);
 }
+
+/** Single-stream compressions that Node's zlib cannot open but 7-Zip can, with 7-Zip's type switch. */
+const STREAM_TYPES = { bz2: 'bzip2', xz: 'xz', lzma: 'lzma', zstd: 'zstd' } as const;
+
+/**
+ * Decompresses a bzip2/xz/lzma stream with 7-Zip (in memory, inside its WASM sandbox), up to `maxBytes` of
+ * output: LIMIT past that, MALFORMED when 7-Zip cannot read it (including formats this build lacks).
+ */
+export async function decompressStream(
+  bytes: Uint8Array,
+  kind: keyof typeof STREAM_TYPES,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  const session = await openSession();
+  session.fs.mkdir('/parapet');
+  const path = `/parapet/stream.${kind}`;
+  session.fs.writeFile(path, bytes);
+  const run = session.run(['e', '-so', `-t${STREAM_TYPES[kind]}`, '-y', '-bd', '--', path], maxBytes);
+  if (run.overflow) throw new ParapetError('LIMIT', `${kind} stream decompresses past ${maxBytes} bytes`);
+  if (run.rc !== 0) throw new ParapetError('MALFORMED', `${kind}: ${failure(run)}`);
+  return run.out;
+}

@@ -11,7 +11,7 @@ import { scanBytes } from '../../src/scan/engine.ts';
 import { torchStateDictPickle } from '../fixtures/checkpoints.ts';
 import { buildNpy } from '../fixtures/npy-writer.ts';
 import { concat, pickle, reducePayload } from '../fixtures/pickle-writer.ts';
-import { buildSevenZip } from '../fixtures/sevenzip-writer.ts';
+import { buildSevenZip, compressStream } from '../fixtures/sevenzip-writer.ts';
 import { buildTar, legacyTorchTar } from '../fixtures/tar-writer.ts';
 import { buildTorchZip, buildZip } from '../fixtures/zip-writer.ts';
 
@@ -203,7 +203,14 @@ test('joblib compress=3 (zlib stream) and gzip-wrapped pickles are decompressed 
   assertCritical(await scanBytes(gzipSync(buildTorchZip(EVAL)), 'model.pt.gz'), '(gzip)!archive/data.pkl');
 });
 
-test('compressions Parapet cannot open make the scan incomplete, never clean', async () => {
+test('bzip2 and xz streams are decompressed through 7-Zip and scanned', async () => {
+  for (const type of ['bzip2', 'xz'] as const) {
+    const packed = await compressStream(EVAL, type);
+    assertCritical(await scanBytes(packed, `model.pkl.${type}`), type === 'bzip2' ? '(bz2)' : '(xz)');
+  }
+});
+
+test('a corrupt bzip2 stream makes the scan incomplete, never clean', async () => {
   const bz2 = Uint8Array.from([0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59]);
   const r = await scanBytes(bz2, 'model.joblib');
   assert.equal(r.errors.length, 1);

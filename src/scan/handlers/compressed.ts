@@ -18,7 +18,7 @@ export async function handleCompressed(
 ): Promise<NestedOutcome> {
   let data: Uint8Array;
   try {
-    data = decompress(src, kind, MAX_DECOMPRESSED);
+    data = await decompress(src, kind, MAX_DECOMPRESSED);
   } catch (err) {
     if (kind === 'zlib' && err instanceof ParapetError && err.code === 'MALFORMED')
       return 'not-a-model-format';
