@@ -1,3 +1,4 @@
+import { ParapetError } from '../core/errors.ts';
 import type { Location } from '../core/finding.ts';
 import type { ScanResult } from '../core/result.ts';
 import type { ByteSource } from '../formats/byte-source.ts';
@@ -6,6 +7,8 @@ import type { ByteSource } from '../formats/byte-source.ts';
 export interface ScanOptions {
   /** Default-deny: unknown pickle imports count as high. */
   strict?: boolean;
+  /** Decompressed bytes one top-level file may produce in all (default MAX_EXPANDED_BYTES). */
+  maxExpandedBytes?: number;
   /** Called once per top-level file, before it is analysed (for progress bars). */
   onFile?: (path: string, index: number) => void;
 }
@@ -17,6 +20,8 @@ export interface HandlerContext {
   strict: boolean;
   /** Containers inside containers: 0 for a file on disk. */
   depth: number;
+  /** Decompressed bytes still allowed for this top-level file (shared by everything nested in it). */
+  budget: ExpansionBudget;
   /** Analyses nested content (an archive member, an extracted file) with format detection. */
   scanNested(src: ByteSource, member: string, hints?: NestedHints): Promise<NestedOutcome>;
 }
@@ -33,4 +38,23 @@ export type NestedOutcome = 'analysed' | 'not-a-model-format';
 /** Joins container member paths with "/" after the parent member ("outer.zip!inner.tar/file.pkl"). */
 export function childMember(parent: Location, member: string): string {
   return parent.member === undefined ? member : `${parent.member}!${member}`;
+}
+
+/** How much decompressed output one top-level file may still produce: zip bombs and nested bombs stop here. */
+export interface ExpansionBudget {
+  remaining: number;
+}
+
+/** Decompressed bytes one top-level file may produce in all, across every nested archive and stream. */
+export const MAX_EXPANDED_BYTES = 4 * 1024 * 1024 * 1024;
+
+/** Charges `bytes` of decompressed output to the file's budget; LIMIT (scan incomplete) once it is spent. */
+export function chargeExpansion(ctx: HandlerContext, bytes: number, what: string): void {
+  ctx.budget.remaining -= bytes;
+  if (ctx.budget.remaining < 0) {
+    throw new ParapetError(
+      'LIMIT',
+      `${what}: the file decompresses past its expansion budget; the rest was not analysed`,
+    );
+  }
 }

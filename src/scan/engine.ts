@@ -6,7 +6,9 @@ import { detectCompression } from '../formats/compressed.ts';
 import { isZip } from '../formats/zip.ts';
 import {
   childMember,
+  type ExpansionBudget,
   type HandlerContext,
+  MAX_EXPANDED_BYTES,
   type NestedHints,
   type NestedOutcome,
   type ScanOptions,
@@ -69,12 +71,14 @@ export async function scanSource(
   result: ScanResult,
   strict: boolean,
   hints: NestedHints,
+  budget: ExpansionBudget = { remaining: MAX_EXPANDED_BYTES },
 ): Promise<NestedOutcome> {
   const ctx: HandlerContext = {
     result,
     location,
     strict,
     depth,
+    budget,
     scanNested: async (child, member, childHints = {}) => {
       const childLocation: Location = { path: location.path, member: childMember(location, member) };
       if (depth + 1 > MAX_NESTING) {
@@ -85,7 +89,7 @@ export async function scanSource(
         return 'analysed';
       }
       try {
-        return await scanSource(child, childLocation, depth + 1, result, strict, childHints);
+        return await scanSource(child, childLocation, depth + 1, result, strict, childHints, budget);
       } catch (err) {
         result.errors.push({ path: `${location.path}!${childLocation.member}`, error: describeError(err) });
         return 'analysed';
@@ -170,7 +174,8 @@ async function scanRoot(
     return;
   }
   try {
-    const outcome = await scanSource(src, { path }, 0, result, options.strict ?? false, {});
+    const budget = { remaining: options.maxExpandedBytes ?? MAX_EXPANDED_BYTES };
+    const outcome = await scanSource(src, { path }, 0, result, options.strict ?? false, {}, budget);
     if (outcome === 'analysed') result.scanned.push(path);
     else result.skipped.push({ path, why: NOT_A_MODEL });
   } catch (err) {

@@ -13,7 +13,7 @@ import { buildNpy } from '../fixtures/npy-writer.ts';
 import { concat, pickle, reducePayload } from '../fixtures/pickle-writer.ts';
 import { buildSevenZip, compressStream } from '../fixtures/sevenzip-writer.ts';
 import { buildTar, legacyTorchTar } from '../fixtures/tar-writer.ts';
-import { buildTorchZip, buildZip } from '../fixtures/zip-writer.ts';
+import { buildTorchZip, buildZip, type ZipMemberSpec } from '../fixtures/zip-writer.ts';
 
 const EVAL = reducePayload('builtins', 'eval', ["__import__('os').system('id')"]);
 
@@ -245,4 +245,27 @@ test('7z: a damaged decoy entry does not hide the payload in an intact one', asy
     if (r.errors.length > 0 && r.findings.some((f) => f.ruleId === 'model/pickle-dangerous-call')) partial++;
   }
   assert.ok(partial > 0, 'no damaged position left the payload entry readable');
+});
+
+test('zip bombs: decompressed bytes are budgeted per file, and past the budget the scan is incomplete', async () => {
+  const zeros = new Uint8Array(600 * 1024);
+  const members: ZipMemberSpec[] = ['a', 'b', 'c', 'd'].map((n) => ({
+    name: `${n}.bin`,
+    data: zeros,
+    method: 'deflate',
+  }));
+  const bomb = buildZip([...members, { name: 'z/data.pkl', data: EVAL, method: 'deflate' }]);
+  const r = await scanBytes(bomb, 'bomb.zip', { maxExpandedBytes: 1024 * 1024 });
+  assert.ok(
+    r.errors.some((e) => /expansion budget/.test(e.error)),
+    JSON.stringify(r.errors),
+  );
+  const nested = buildZip([{ name: 'inner.zip', data: bomb, method: 'deflate' }]);
+  const rn = await scanBytes(nested, 'nested.zip', { maxExpandedBytes: 1024 * 1024 });
+  assert.ok(
+    rn.errors.some((e) => /expansion budget/.test(e.error)),
+    'the budget is shared by nested archives',
+  );
+  const full = await scanBytes(bomb, 'bomb.zip');
+  assertCritical(full, 'z/data.pkl');
 });

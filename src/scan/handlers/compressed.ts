@@ -1,7 +1,7 @@
 import { ParapetError } from '../../core/errors.ts';
 import { type ByteSource, bufferSource } from '../../formats/byte-source.ts';
 import { type Compression, decompress } from '../../formats/compressed.ts';
-import type { HandlerContext, NestedOutcome } from '../context.ts';
+import { chargeExpansion, type HandlerContext, type NestedOutcome } from '../context.ts';
 
 /** Decompressed output is held in memory; past this the file is reported as not analysed. */
 const MAX_DECOMPRESSED = 256 * 1024 * 1024;
@@ -24,6 +24,7 @@ export async function handleCompressed(
       return 'not-a-model-format';
     throw err;
   }
+  chargeExpansion(ctx, data.length, `${kind} stream`);
   if (data.length === 0) return kind === 'zlib' ? 'not-a-model-format' : 'analysed';
   const outcome = await ctx.scanNested(bufferSource(data), `(${kind})`);
   return kind === 'zlib' ? outcome : 'analysed';

@@ -2,7 +2,7 @@ import { ParapetError } from '../../core/errors.ts';
 import type { ByteSource } from '../../formats/byte-source.ts';
 import { bufferSource } from '../../formats/byte-source.ts';
 import { listAndExtractSevenZip } from '../../formats/sevenzip.ts';
-import type { HandlerContext } from '../context.ts';
+import { chargeExpansion, type HandlerContext } from '../context.ts';
 import { memberError, reportArchive } from './archive.ts';
 
 /** 7z archives are read whole into memory; past this they are reported as not analysed. */
@@ -23,6 +23,7 @@ export async function handleSevenZip(src: ByteSource, ctx: HandlerContext): Prom
         memberError(ctx, e.name, `not extracted: ${e.skippedWhy}`);
       continue;
     }
+    chargeExpansion(ctx, e.data.length, `7z entry ${JSON.stringify(e.name)}`);
     await ctx.scanNested(bufferSource(e.data), e.name);
   }
   reportArchive({ format: '7z', anomalies }, ctx);

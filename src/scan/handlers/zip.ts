@@ -8,7 +8,7 @@ import {
   type ZipAnomaly,
   type ZipEntry,
 } from '../../formats/zip.ts';
-import type { HandlerContext } from '../context.ts';
+import { chargeExpansion, type HandlerContext } from '../context.ts';
 import { memberError, reportArchive } from './archive.ts';
 
 /** Structure facts that are normal in real checkpoints (torch writes ZIP64 for large files). */
@@ -44,6 +44,7 @@ async function scanMember(
   let member: ByteSource;
   try {
     member = openZipMember(src, entry);
+    if (entry.method !== 0) chargeExpansion(ctx, member.size, `zip member ${JSON.stringify(entry.name)}`);
   } catch (err) {
     memberError(ctx, entry.name, describeError(err));
     return;
