@@ -28,8 +28,21 @@ function isTensorStorage(name: string): boolean {
 export async function handleZip(src: ByteSource, ctx: HandlerContext): Promise<void> {
   const dir = readZipDirectory(src);
   const anomalies = dir.anomalies.filter((a) => !BENIGN_KINDS.has(a.kind));
+  // Compressed members that share bytes with another are the overlapping "better zip bomb": one stream
+  // declared hundreds of times. They are not inflated again; the first owner of the bytes is.
+  const overlapping = new Set(
+    dir.anomalies.filter((a) => a.kind === 'overlapping-entries').map((a) => a.entry),
+  );
   for (const entry of dir.entries) {
     if (entry.name.endsWith('/') && entry.uncompressedSize === 0) continue;
+    if (entry.method !== 0 && overlapping.has(entry.name)) {
+      memberError(
+        ctx,
+        entry.name,
+        'shares its compressed bytes with another member (zip-bomb shape): not inflated again',
+      );
+      continue;
+    }
     await scanMember(src, entry, ctx, anomalies);
   }
   reportArchive({ format: 'zip', anomalies }, ctx);
