@@ -96,6 +96,10 @@ export async function scanSource(
       }
     },
   };
+  // Formats with their own structure go first: a safetensors header length or a GGUF version can look
+  // like a pickle opcode or a zlib header, and those readings must not shadow the real one.
+  const binary = BINARY_FORMATS.find((f) => f.detect(src, baseName(location)));
+  if (binary !== undefined) return binary.handle(src, ctx);
   const format = detectFormat(src);
   switch (format) {
     case 'pickle': {
@@ -135,16 +139,13 @@ function baseName(location: Location): string {
   return inner.slice(Math.max(inner.lastIndexOf('/'), inner.lastIndexOf('\\')) + 1);
 }
 
-/**
- * Formats without a container signature: other binary model formats first (their first bytes can look
- * like pickle opcodes), then a headerless pickle, then every text format whose name matches.
- */
+/** Bytes with no container signature: a headerless pickle, then every text format whose name matches. */
 async function scanOther(src: ByteSource, ctx: HandlerContext, mayBePickle: boolean): Promise<NestedOutcome> {
   const name = baseName(ctx.location);
-  const binary = BINARY_FORMATS.find((f) => f.detect(src, name));
-  if (binary !== undefined) return binary.handle(src, ctx);
-  if (mayBePickle && handlePickle(src, ctx, true)) return 'analysed';
-  let outcome: NestedOutcome = 'not-a-model-format';
+  // A file can be a loadable pickle and a text format at once (Python that also parses as a pickle):
+  // both readings are analysed, as with pickle/zip polyglots.
+  let outcome: NestedOutcome =
+    mayBePickle && handlePickle(src, ctx, true) ? 'analysed' : 'not-a-model-format';
   for (const text of TEXT_FORMATS) {
     if (text.detect(src, name) && (await text.handle(src, ctx)) === 'analysed') outcome = 'analysed';
   }

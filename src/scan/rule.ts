@@ -23,12 +23,15 @@ export function report(
   occurrence: {
     message: string;
     offset?: number | undefined;
+    /** 1-based line in a text file (maps to Location.line). */
+    line?: number | undefined;
     severity?: Severity;
     evidence?: Record<string, unknown>;
   },
 ): Finding {
   const location: Location = { ...ctx.location };
   if (occurrence.offset !== undefined) location.offset = occurrence.offset;
+  if (occurrence.line !== undefined) location.line = occurrence.line;
   const finding: Finding = {
     ruleId: meta.id,
     severity: occurrence.severity ?? meta.severity,
