@@ -19,11 +19,13 @@ interface ScanFlags {
 
 const HELP_AFTER = `
 What it checks:
-  Pickle-family model files (PyTorch .pt/.pth/.bin/.ckpt, joblib, pickle, NumPy .npy/.npz) and the
-  containers they travel in (zip, tar, 7z, gzip/zlib, nested), found by their bytes, never by file name. Every
-  callable the pickle would import or call is resolved statically and judged against an allow list of
-  what real checkpoints use and the deny lists of picklescan, modelscan, fickling and ModelAudit.
-  Nothing is ever loaded, unpickled or executed.
+  Pickle-family model files (PyTorch .pt/.pth/.bin/.ckpt, joblib, pickle, NumPy .npy/.npz), safetensors
+  headers, GGUF metadata and chat templates, Keras .keras/.h5 configs, TensorFlow and ONNX graphs,
+  trust_remote_code Python and configs, and the containers they travel in (zip, tar, 7z, gzip/bzip2/xz,
+  nested). Binary formats are found by their bytes, never by file name. Every callable a pickle would
+  import or call is resolved statically and judged against an allow list of what real checkpoints use
+  and the deny lists of picklescan, modelscan, fickling and ModelAudit.
+  Nothing is ever loaded, unpickled, rendered or executed.
 
 Severities:
   critical  a dangerous callable is called on load         (model/pickle-dangerous-call)
