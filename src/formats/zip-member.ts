@@ -3,13 +3,14 @@ import { describeError, ParapetError } from '../core/errors.ts';
 import { type ByteSource, bufferSource, sliceSource } from './byte-source.ts';
 import type { ZipEntry } from './zip-types.ts';
 
-const DEFAULT_MAX_INFLATED = 256 * 1024 * 1024;
+/** Per-member inflate cap. zlib collects output in chunks and concatenates, so the peak is about twice this. */
+const DEFAULT_MAX_INFLATED = 128 * 1024 * 1024;
 const CHUNK = 1024 * 1024;
 const malformed = (msg: string) => new ParapetError('MALFORMED', msg);
 
 /**
  * The member's uncompressed bytes. Stored members are a zero-copy window; deflate is inflated up to
- * `maxInflatedBytes` (default 256 MiB, LIMIT beyond). Encryption flags are not refused: torch reads such
+ * `maxInflatedBytes` (default 128 MiB, LIMIT beyond). Encryption flags are not refused: torch reads such
  * members as plaintext, so the caller decides. Sizes are the central directory's, as miniz uses them.
  */
 export function openZipMember(
