@@ -1,4 +1,4 @@
-import * as h5wasm from 'h5wasm';
+import type * as H5 from 'h5wasm';
 import { ParapetError } from '../core/errors.ts';
 import type { ByteSource } from './byte-source.ts';
 
@@ -65,6 +65,8 @@ export async function readRootStringAttributes(
   if (src.size > MAX_HDF5_BYTES) {
     throw new ParapetError('LIMIT', `HDF5 file of ${src.size} bytes is over the ${MAX_HDF5_BYTES}-byte cap`);
   }
+  // Loaded on first use: the HDF5 WASM build costs ~27 MB and ~130 ms, which scans without HDF5 should not pay.
+  const h5wasm = await import('h5wasm');
   const module = await h5wasm.ready;
   const fs = module.FS;
   silence(fs);
@@ -75,7 +77,7 @@ export async function readRootStringAttributes(
     // WASM memory is finite: a file under the cap can still fail to fit beside earlier allocations.
     throw new ParapetError('LIMIT', `cannot copy the HDF5 file into WASM memory: ${describe(err)}`);
   }
-  let file: h5wasm.File | undefined;
+  let file: H5.File | undefined;
   try {
     try {
       file = new h5wasm.File(path, 'r');
@@ -100,7 +102,7 @@ export async function readRootStringAttributes(
     }
     for (const name of names) {
       if (!present.includes(name)) continue;
-      out.set(name, readStringAttribute(file, name));
+      out.set(name, readStringAttribute(h5wasm, file, name));
     }
     return out;
   } finally {
@@ -113,7 +115,7 @@ export async function readRootStringAttributes(
   }
 }
 
-function readStringAttribute(file: h5wasm.File, name: string): string {
+function readStringAttribute(h5wasm: typeof H5, file: H5.File, name: string): string {
   try {
     const attr = new h5wasm.Attribute(file.file_id, '/', name);
     const size = attr.metadata.total_size * Math.max(1, attr.metadata.size);

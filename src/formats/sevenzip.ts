@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { SevenZipModule, SevenZipModuleFactory, SevenZipModuleOptions } from '7z-wasm';
-import sevenZipDefault from '7z-wasm';
 import { ParapetError } from '../core/errors.ts';
 import type { ByteSource } from './byte-source.ts';
 import { linkEscapes, pathAnomaly, quote } from './tar.ts';
@@ -302,9 +301,15 @@ function failure(r: RunResult): string {
 }
 
 /** The glue is UMD/CommonJS: under NodeNext the default import is `module.exports`, which is the factory. */
-const factory = sevenZipDefault as unknown as (
+type Factory = (
   opts: Partial<SevenZipModuleOptions> & { instantiateWasm: InstantiateWasm },
 ) => ReturnType<SevenZipModuleFactory>;
+
+/** Loaded on first use: the 7-Zip glue costs ~9 MB at import, which scans without 7z should not pay. */
+async function loadFactory(): Promise<Factory> {
+  const glue = (await import('7z-wasm')) as unknown as { default: unknown };
+  return glue.default as Factory;
+}
 type InstantiateWasm = (imports: object, done: (instance: object) => void) => object;
 /** The slice of the WebAssembly API used here; the project's libs (ES2023, no DOM) do not declare it. */
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -344,6 +349,7 @@ async function openSession(): Promise<{
   const print = (s: string): void => {
     if (printed.length < MAX_MESSAGE) printed += `${s}\n`;
   };
+  const factory = await loadFactory();
   const module = await factory({
     stdin: () => null as unknown as number, // EOF: 7-Zip must never wait on the real stdin
     stdout: (c: number) => {
