@@ -81,6 +81,35 @@ class Cursor {
     return this.buf.subarray(start, start + n);
   }
 
+  /**
+   * Skips `count` length-prefixed strings (v2+ u64 lengths) in one tight loop: a llama-3 vocabulary and its
+   * merges are 400k strings, and per-string method calls dominated the scan of a GGUF header.
+   */
+  skipStrings(count: number, maxLength: number): void {
+    for (let k = 0; k < count; k++) {
+      let i = this.pos - this.bufStart;
+      if (i < 0 || i + 8 > this.buf.length) {
+        i = this.take(8); // refills the window; the length is consumed below
+        this.pos -= 8;
+      }
+      const b = this.buf;
+      const lo = this.little
+        ? (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0
+        : (b[i + 7]! | (b[i + 6]! << 8) | (b[i + 5]! << 16) | (b[i + 4]! << 24)) >>> 0;
+      const hi = this.little
+        ? b[i + 4]! | b[i + 5]! | b[i + 6]! | b[i + 7]!
+        : b[i + 3]! | b[i + 2]! | b[i + 1]! | b[i]!;
+      if (hi !== 0 || lo > maxLength) {
+        throw new ParapetError(
+          'LIMIT',
+          `GGUF string length at offset ${this.pos} exceeds the cap ${maxLength}`,
+        );
+      }
+      this.pos += 8;
+      this.skip(lo);
+    }
+  }
+
   /** Makes `n` bytes at `pos` available in the window, advances past them, and returns their window index. */
   private take(n: number): number {
     if (n > this.src.size - this.pos) {
@@ -118,16 +147,14 @@ class Cursor {
    * llama-3 vocabulary, so this is the hot path. Values past 2^53 come back as Infinity (over any cap).
    */
   count64(): number {
-    const b = this.bytes(8);
-    const [lo, hi] = this.little
-      ? [
-          b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24),
-          b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24),
-        ]
-      : [
-          b[7]! | (b[6]! << 8) | (b[5]! << 16) | (b[4]! << 24),
-          b[3]! | (b[2]! << 8) | (b[1]! << 16) | (b[0]! << 24),
-        ];
+    const i = this.take(8);
+    const b = this.buf;
+    const lo = this.little
+      ? b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)
+      : b[i + 7]! | (b[i + 6]! << 8) | (b[i + 5]! << 16) | (b[i + 4]! << 24);
+    const hi = this.little
+      ? b[i + 4]! | (b[i + 5]! << 8) | (b[i + 6]! << 16) | (b[i + 7]! << 24)
+      : b[i + 3]! | (b[i + 2]! << 8) | (b[i + 1]! << 16) | (b[i]! << 24);
     const high = hi >>> 0;
     return high >= 0x200000 ? Number.POSITIVE_INFINITY : high * 0x100000000 + (lo >>> 0);
   }
@@ -210,10 +237,10 @@ function readValue(cur: Cursor, version: number, type: number, depth: number): G
       for (let i = 0; i < kept; i++) head.push(readValue(cur, version, elementType, depth + 1));
       cur.skip((count - kept) * size);
     } else {
-      for (let i = 0; i < count; i++) {
-        if (i < GGUF_LIMITS.keptArrayElements) head.push(readValue(cur, version, elementType, depth + 1));
-        else skipValue(cur, version, elementType, depth + 1);
-      }
+      const kept = Math.min(count, GGUF_LIMITS.keptArrayElements);
+      for (let i = 0; i < kept; i++) head.push(readValue(cur, version, elementType, depth + 1));
+      if (elementType === 8 && version > 1) cur.skipStrings(count - kept, GGUF_LIMITS.maxStringBytes);
+      else for (let i = kept; i < count; i++) skipValue(cur, version, elementType, depth + 1);
     }
     return { type: 'array', elementType: GGUF_TYPES[elementType]!, count, head };
   }
