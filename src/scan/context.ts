@@ -11,6 +11,26 @@ export interface ScanOptions {
   maxExpandedBytes?: number;
   /** Called once per top-level file, before it is analysed (for progress bars). */
   onFile?: (path: string, index: number) => void;
+  /** Hugging Face Hub settings for `hf://` paths (default: HF_ENDPOINT, HF_TOKEN, PARAPET_CACHE_DIR). */
+  hub?: HubOptions;
+}
+
+/** How `hf://OWNER/NAME[@REVISION]` is fetched; every field falls back to its environment variable or default. */
+export interface HubOptions {
+  /** Hub base URL (HF_ENDPOINT, default https://huggingface.co). */
+  endpoint?: string;
+  /** Access token for gated or private repositories (HF_TOKEN); sent as a Bearer header, never logged. */
+  token?: string | undefined;
+  /** Where downloaded files are kept between scans (PARAPET_CACHE_DIR, default <tmp>/parapet-hf-cache). */
+  cacheDir?: string;
+  /** Per-request timeout in ms: until the response headers, then between body chunks (default 60 000). */
+  timeoutMs?: number;
+  /** First retry delay in ms, doubled each try, when the Hub sends no Retry-After (default 1 000). */
+  retryBaseMs?: number;
+  /** Largest whole file fetched (default 2 GiB). */
+  maxFileBytes?: number;
+  /** Whole-file bytes fetched per repository in all (default 20 GiB). */
+  maxTotalBytes?: number;
 }
 
 /** What a format handler needs: where it is, how deep, and how to hand nested content back to the dispatcher. */

@@ -1,6 +1,6 @@
 import { describeError } from '../core/errors.ts';
 import type { Location } from '../core/finding.ts';
-import { emptyResult, type ScanResult } from '../core/result.ts';
+import { emptyResult, mergeInto, type ScanResult } from '../core/result.ts';
 import { type ByteSource, bufferSource, openFileSource } from '../formats/byte-source.ts';
 import { detectCompression } from '../formats/compressed.ts';
 import { isZip } from '../formats/zip.ts';
@@ -21,6 +21,7 @@ import { handlePickle } from './handlers/pickle.ts';
 import { handleSevenZip } from './handlers/sevenzip.ts';
 import { handleTar } from './handlers/tar.ts';
 import { handleZip } from './handlers/zip.ts';
+import { isHubRef, scanHub } from './hub/scan-hub.ts';
 import { walk } from './walk.ts';
 
 const NOT_A_MODEL = 'not a model format Parapet reads (no pickle, zip, tar, 7z or NumPy signature)';
@@ -31,12 +32,14 @@ const MAX_NESTING = 5;
 /**
  * Scans files and directories statically. Never loads, unpickles or runs anything, never prints and never
  * exits: every problem is a finding or an entry in `errors`. Throws only ParapetError NOT_FOUND for a
- * top-level path that does not exist.
+ * top-level path that does not exist, and for `hf://` references the errors `scanHub` documents.
  */
 export async function scanPaths(paths: readonly string[], options: ScanOptions = {}): Promise<ScanResult> {
   const result = emptyResult();
   let index = 0;
-  for (const item of walk(paths)) {
+  // `hf://OWNER/NAME[@REVISION]` arguments are Hugging Face Hub repositories, scanned after the local paths.
+  const hub = paths.filter(isHubRef);
+  for (const item of walk(paths.filter((p) => !isHubRef(p)))) {
     if (item.kind === 'error') result.errors.push({ path: item.path, error: item.error });
     else if (item.kind === 'skip') result.skipped.push({ path: item.path, why: item.why });
     else {
@@ -44,6 +47,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
       await scanFile(item.path, result, options);
     }
   }
+  for (const ref of hub) mergeInto(result, await scanHub(ref, options));
   return result;
 }
 
@@ -161,6 +165,16 @@ export async function scanBytes(
   const result = emptyResult();
   await scanRoot(bufferSource(bytes), path, result, options);
   return result;
+}
+
+/** Scans `src` as a top-level file located at `path` (used by the Hub scanner for fetched files and headers). */
+export function scanSourceAt(
+  src: ByteSource,
+  path: string,
+  result: ScanResult,
+  options: ScanOptions = {},
+): Promise<void> {
+  return scanRoot(src, path, result, options);
 }
 
 /** A top-level file, on disk or in memory: analysed, skipped as not a model format, or recorded as an error. */

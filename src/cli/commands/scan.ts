@@ -43,6 +43,12 @@ Examples:
   parapet scan model.pt
   parapet scan ./checkpoints --format sarif --output parapet.sarif
   parapet scan pytorch_model.bin --strict --fail-on medium
+  parapet scan hf://OWNER/NAME@REVISION     (a Hugging Face repo: only headers, configs, code and pickles fetched)
+
+Environment (hf:// only):
+  HF_TOKEN           token for gated or private repositories (a refused or missing one exits 3)
+  HF_ENDPOINT        Hub URL (default https://huggingface.co)
+  PARAPET_CACHE_DIR  download cache (default <tmp>/parapet-hf-cache)
   Rule documentation: docs/rules/<rule-id>.md
 `;
 
@@ -50,7 +56,10 @@ Examples:
 export function scanCommand(io: CliIO, setExit: (code: number) => void): Command {
   return new Command('scan')
     .description('Scan model files and directories for code that runs when they are loaded.')
-    .argument('<paths...>', 'files or directories to scan (directories are walked recursively)')
+    .argument(
+      '<paths...>',
+      'files or directories to scan (directories are walked recursively), or hf://OWNER/NAME[@REVISION]',
+    )
     .addOption(
       new Option('-f, --format <format>', 'output format').choices(Object.keys(WRITERS)).default('table'),
     )
