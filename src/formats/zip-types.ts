@@ -22,6 +22,8 @@ export interface ZipEntry {
   /** Name and flags from the local header; undefined when it could not be read. */
   localName: string | undefined;
   localFlags: number | undefined;
+  /** Unix st_mode from the external attributes, when the archive was made on Unix (symlinks are 0o120000). */
+  unixMode: number | undefined;
   /** Position in central-directory order (torch takes the archive folder name from entry 0). */
   index: number;
 }
@@ -48,7 +50,10 @@ export type ZipAnomalyKind =
   | 'unreferenced-data' // bytes no member covers: hidden entries for streaming unzippers
   | 'truncated-member' // member data runs past the end of the file (miniz refuses the whole archive)
   | 'zip64' // ZIP64 structures in use
-  | 'multi-disk'; // disk numbers other than 0 (miniz refuses these)
+  | 'multi-disk' // disk numbers other than 0 (miniz refuses these)
+  | 'symlink' // a member stored as a symbolic link (extractors that honour Unix modes create the link)
+  | 'link-outside' // such a link whose target leaves the extraction root
+  | 'compression-ratio'; // a member that inflates far beyond what real model data compresses to
 
 /** One oddity found while reading; `entry` names the member it concerns, if any. */
 export interface ZipAnomaly {

@@ -228,6 +228,8 @@ function walkCentral(src: ByteSource, dir: Located, maxEntries: number, log: Ano
       localName: undefined,
       localFlags: undefined,
       index: entries.length,
+      // Central-directory "version made by" high byte 3 = Unix: the external attributes then hold st_mode.
+      unixMode: wv.getUint8(o + 5) === 3 ? wv.getUint32(o + 38, true) >>> 16 : undefined,
     });
     pos = recEnd;
   }

@@ -269,3 +269,28 @@ test('zip bombs: decompressed bytes are budgeted per file, and past the budget t
   const full = await scanBytes(bomb, 'bomb.zip');
   assertCritical(full, 'z/data.pkl');
 });
+
+test('zip symlinks (Unix mode in the central directory) are reported, high when they leave the root', async () => {
+  const link = (target: string) =>
+    buildZip([
+      { name: 'archive/data.pkl', data: torchStateDictPickle(1) },
+      { name: 'archive/weights.bin', data: new TextEncoder().encode(target), unixMode: 0o120777 },
+    ]);
+  const out = await scanBytes(link('../../../../etc/passwd'), 'linked.zip');
+  assert.ok(rules(out).includes('model/archive-path-traversal'), JSON.stringify(out.findings));
+  const inside = await scanBytes(link('data.pkl'), 'linked.zip');
+  assert.ok(!rules(inside).includes('model/archive-path-traversal'));
+  assert.ok(
+    inside.findings.some(
+      (f) => f.ruleId === 'model/archive-parser-differential' && /symbolic link/.test(f.message),
+    ),
+  );
+});
+
+test('a member inflating at over 200:1 is reported as a bomb', async () => {
+  const zip = buildZip([{ name: 'padding.bin', data: new Uint8Array(32 << 20), method: 'deflate' }]);
+  const r = await scanBytes(zip, 'bomb.zip');
+  const f = r.findings.find((x) => x.ruleId === 'model/archive-bomb');
+  assert.ok(f, JSON.stringify(r.findings));
+  assert.match(f.message, /inflates \d+ bytes to 33554432/);
+});

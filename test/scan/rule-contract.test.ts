@@ -231,6 +231,20 @@ const PICKLE_FAMILY_FIXTURES: Record<string, ContractFixture> = {
         { name: 'checkpoints/epoch-3/notes/run.txt', data: enc('lr=0.1\n') },
       ]),
   },
+  'model/archive-bomb': {
+    // 32 MiB of zeros deflated to ~32 KiB (about 1000:1) beside a checkpoint, vs. the same layout with the
+    // zeros stored: the bytes are identical once extracted, only the inflation ratio differs.
+    positive: () =>
+      buildZip([
+        { name: 'archive/data.pkl', data: torchStateDictPickle(1) },
+        { name: 'archive/padding.bin', data: new Uint8Array(32 << 20), method: 'deflate' },
+      ]),
+    negative: () =>
+      buildZip([
+        { name: 'archive/data.pkl', data: torchStateDictPickle(1) },
+        { name: 'archive/padding.bin', data: new Uint8Array(32 << 20), method: 'store' },
+      ]),
+  },
   'model/numpy-object-array': {
     // np.save of an object array (its data section is a harmless pickle of two strings), vs. a float32 array.
     positive: () =>

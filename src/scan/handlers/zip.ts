@@ -1,6 +1,7 @@
 import { describeError } from '../../core/errors.ts';
 import type { ByteSource } from '../../formats/byte-source.ts';
 import { startsWithProto } from '../../formats/pickle/sniff.ts';
+import { linkEscapes } from '../../formats/tar.ts';
 import {
   crc32OfSource,
   openZipMember,
@@ -48,16 +49,54 @@ export async function handleZip(src: ByteSource, ctx: HandlerContext): Promise<v
   reportArchive({ format: 'zip', anomalies }, ctx);
 }
 
+/** Members inflating past this size at more than RATIO_LIMIT:1 are reported: model data never compresses so well. */
+const RATIO_MIN_BYTES = 16 * 1024 * 1024;
+const RATIO_LIMIT = 200;
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+
+/** A member stored as a symbolic link: reported (and high when it leaves the root), never scanned as a file. */
+function checkSymlink(src: ByteSource, entry: ZipEntry, anomalies: ZipAnomaly[]): boolean {
+  if (entry.unixMode === undefined || (entry.unixMode & S_IFMT) !== S_IFLNK) return false;
+  const target =
+    entry.method === 0 && entry.dataOffset !== undefined
+      ? new TextDecoder().decode(src.readAt(entry.dataOffset, Math.min(entry.compressedSize, 4096)))
+      : '';
+  anomalies.push({
+    kind: 'symlink',
+    entry: entry.name,
+    detail: `member ${JSON.stringify(entry.name)} is a symbolic link to ${JSON.stringify(target)}`,
+  });
+  if (target !== '' && linkEscapes(entry.name, target)) {
+    anomalies.push({
+      kind: 'link-outside',
+      entry: entry.name,
+      detail: `symlink ${JSON.stringify(entry.name)} points outside the archive: ${JSON.stringify(target)}`,
+    });
+  }
+  return true;
+}
+
 async function scanMember(
   src: ByteSource,
   entry: ZipEntry,
   ctx: HandlerContext,
   anomalies: ZipAnomaly[],
 ): Promise<void> {
+  if (checkSymlink(src, entry, anomalies)) return;
   let member: ByteSource;
   try {
     member = openZipMember(src, entry);
-    if (entry.method !== 0) chargeExpansion(ctx, member.size, `zip member ${JSON.stringify(entry.name)}`);
+    if (entry.method !== 0) {
+      chargeExpansion(ctx, member.size, `zip member ${JSON.stringify(entry.name)}`);
+      if (member.size >= RATIO_MIN_BYTES && member.size > RATIO_LIMIT * Math.max(1, entry.compressedSize)) {
+        anomalies.push({
+          kind: 'compression-ratio',
+          entry: entry.name,
+          detail: `member ${JSON.stringify(entry.name)} inflates ${entry.compressedSize} bytes to ${member.size} (over ${RATIO_LIMIT}:1), the shape of a zip bomb`,
+        });
+      }
+    }
   } catch (err) {
     memberError(ctx, entry.name, describeError(err));
     return;

@@ -4,6 +4,7 @@ import type { OnnxModel } from '../../formats/onnx.ts';
 import type { SafetensorsHeader } from '../../formats/safetensors.ts';
 import type { TfGraph } from '../../formats/tf-graph.ts';
 import type { Rule } from '../rule.ts';
+import { archiveBomb } from './model/archive-bomb.ts';
 import { archiveParserDifferential } from './model/archive-parser-differential.ts';
 import { archivePathTraversal } from './model/archive-path-traversal.ts';
 import { chatTemplateSandboxEscape } from './model/chat-template-sandbox-escape.ts';
@@ -52,6 +53,7 @@ export const PICKLE_RULES: readonly Rule<PickleSubject>[] = [
 export const ARCHIVE_RULES: readonly Rule<ArchiveSubject>[] = [
   archiveParserDifferential,
   archivePathTraversal,
+  archiveBomb,
 ];
 
 /** Rules over NumPy headers. */

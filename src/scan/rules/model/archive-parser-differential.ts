@@ -1,5 +1,6 @@
 import type { RuleMeta } from '../../../core/rule.ts';
 import { type Rule, report } from '../../rule.ts';
+import { BOMB_KINDS } from './archive-bomb.ts';
 import { TRAVERSAL_KINDS } from './archive-path-traversal.ts';
 import type { ArchiveSubject } from './subjects.ts';
 
@@ -21,7 +22,7 @@ export const archiveParserDifferential: Rule<ArchiveSubject> = {
   meta,
   check(subject, ctx) {
     return subject.anomalies
-      .filter((a) => !TRAVERSAL_KINDS.has(a.kind))
+      .filter((a) => !TRAVERSAL_KINDS.has(a.kind) && !BOMB_KINDS.has(a.kind))
       .slice(0, 20)
       .map((a) =>
         report(meta, ctx, {
