@@ -21,11 +21,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type * as Sarif from 'sarif';
-import type { CliIO } from '../../src/cli/io.ts';
 import { run } from '../../src/cli/run.ts';
 import { VERSION } from '../../src/cli/version.ts';
 import { SEVERITIES, type Severity } from '../../src/core/severity.ts';
 import { legacyTorchFile, plainDataPickle, torchStateDictPickle } from '../fixtures/checkpoints.ts';
+import { captureIO } from '../fixtures/cli-io.ts';
 import { pickle, reducePayload } from '../fixtures/pickle-writer.ts';
 import { sarifValidator } from '../fixtures/sarif-schema.ts';
 import { buildTorchZip, buildZip } from '../fixtures/zip-writer.ts';
@@ -86,22 +86,9 @@ function assertNoStackTrace(o: Outcome): void {
 
 /** Runs the CLI in-process; stderr is not a TTY (no progress lines) and colour is off. */
 async function cli(...argv: string[]): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stderrIsTTY: false,
-    color: false,
-    columns: 120,
-    cwd: TMP,
-  };
+  const { io, stdout, stderr } = captureIO(TMP);
   const code = await run(argv, io);
-  const o = { code, stdout, stderr };
+  const o = { code, stdout: stdout(), stderr: stderr() };
   assertNoStackTrace(o);
   return o;
 }

@@ -13,13 +13,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CliIO } from '../../src/cli/io.ts';
 import { run } from '../../src/cli/run.ts';
 import { ParapetError } from '../../src/core/errors.ts';
 import type { ScanOptions } from '../../src/scan/context.ts';
 import { scanPaths } from '../../src/scan/engine.ts';
 import { parseHubRef, scanHub } from '../../src/scan/hub/scan-hub.ts';
 import { ESCAPE_TEMPLATES } from '../fixtures/chat-templates.ts';
+import { captureIO } from '../fixtures/cli-io.ts';
 import { llamaGguf } from '../fixtures/gguf-writer.ts';
 import { reducePayload } from '../fixtures/pickle-writer.ts';
 import { tinyModel } from '../fixtures/safetensors-writer.ts';
@@ -413,22 +413,10 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
   process.env.HF_ENDPOINT = endpoint;
   process.env.PARAPET_CACHE_DIR = join(TMP, `cli-cache-${caches++}`);
   delete process.env.HF_TOKEN;
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stderrIsTTY: false,
-    color: false,
-    columns: 120,
-    cwd: TMP,
-  };
+  const { io, stdout, stderr } = captureIO(TMP);
   try {
-    return { code: await run(argv, io), stdout, stderr };
+    const code = await run(argv, io);
+    return { code, stdout: stdout(), stderr: stderr() };
   } finally {
     for (const k of ['HF_ENDPOINT', 'PARAPET_CACHE_DIR', 'HF_TOKEN']) {
       if (saved[k] === undefined) delete process.env[k];
