@@ -24,7 +24,8 @@ import { handleZip } from './handlers/zip.ts';
 import { isHubRef, scanHub } from './hub/scan-hub.ts';
 import { walk } from './walk.ts';
 
-const NOT_A_MODEL = 'not a model format Parapet reads (no pickle, zip, tar, 7z or NumPy signature)';
+const NOT_A_MODEL =
+  'not a model format Parapet reads (no known signature, and no config, template or code file name)';
 
 /** Archives inside archives deeper than this are reported as not analysed. */
 const MAX_NESTING = 5;
