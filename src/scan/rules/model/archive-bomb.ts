@@ -1,6 +1,5 @@
 import type { RuleMeta } from '../../../core/rule.ts';
-import { type Rule, report } from '../../rule.ts';
-import type { ArchiveSubject } from './subjects.ts';
+import { archiveAnomalyRule } from './archive-anomaly-rule.ts';
 
 /** Anomaly kinds (from the zip reader) that mean a member inflates like a decompression bomb. */
 export const BOMB_KINDS: ReadonlySet<string> = new Set(['compression-ratio']);
@@ -15,17 +14,4 @@ const meta: RuleMeta = {
 };
 
 /** Members that inflate to 16 MiB or more at over 200:1: loaders and scanners that extract them exhaust memory or disk. */
-export const archiveBomb: Rule<ArchiveSubject> = {
-  meta,
-  check(subject, ctx) {
-    return subject.anomalies
-      .filter((a) => BOMB_KINDS.has(a.kind))
-      .slice(0, 20)
-      .map((a) =>
-        report(meta, ctx, {
-          message: `${subject.format}: ${a.detail}`,
-          evidence: { kind: a.kind, entry: a.entry },
-        }),
-      );
-  },
-};
+export const archiveBomb = archiveAnomalyRule(meta, (kind) => BOMB_KINDS.has(kind));

@@ -1,8 +1,7 @@
 import type { RuleMeta } from '../../../core/rule.ts';
-import { type Rule, report } from '../../rule.ts';
+import { archiveAnomalyRule } from './archive-anomaly-rule.ts';
 import { BOMB_KINDS } from './archive-bomb.ts';
 import { TRAVERSAL_KINDS } from './archive-path-traversal.ts';
-import type { ArchiveSubject } from './subjects.ts';
 
 const meta: RuleMeta = {
   id: 'model/archive-parser-differential',
@@ -18,17 +17,7 @@ const meta: RuleMeta = {
 };
 
 /** Local/central name mismatch, flag bits on plaintext, bad CRC, duplicates, prepended data. */
-export const archiveParserDifferential: Rule<ArchiveSubject> = {
+export const archiveParserDifferential = archiveAnomalyRule(
   meta,
-  check(subject, ctx) {
-    return subject.anomalies
-      .filter((a) => !TRAVERSAL_KINDS.has(a.kind) && !BOMB_KINDS.has(a.kind))
-      .slice(0, 20)
-      .map((a) =>
-        report(meta, ctx, {
-          message: `${subject.format}${a.entry !== undefined && !a.detail.includes(a.entry) ? ` member ${JSON.stringify(a.entry)}` : ''}: ${a.detail}`,
-          evidence: { kind: a.kind, entry: a.entry, format: subject.format },
-        }),
-      );
-  },
-};
+  (kind) => !TRAVERSAL_KINDS.has(kind) && !BOMB_KINDS.has(kind),
+);

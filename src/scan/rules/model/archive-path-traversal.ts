@@ -1,6 +1,5 @@
 import type { RuleMeta } from '../../../core/rule.ts';
-import { type Rule, report } from '../../rule.ts';
-import type { ArchiveSubject } from './subjects.ts';
+import { archiveAnomalyRule } from './archive-anomaly-rule.ts';
 
 /** Anomaly kinds (from the zip, tar and 7z readers) that mean an entry leaves the extraction root. */
 export const TRAVERSAL_KINDS: ReadonlySet<string> = new Set([
@@ -19,17 +18,4 @@ const meta: RuleMeta = {
 };
 
 /** Zip-slip and tar-slip: entry names or link targets that leave the extraction root. */
-export const archivePathTraversal: Rule<ArchiveSubject> = {
-  meta,
-  check(subject, ctx) {
-    return subject.anomalies
-      .filter((a) => TRAVERSAL_KINDS.has(a.kind))
-      .slice(0, 20)
-      .map((a) =>
-        report(meta, ctx, {
-          message: `${subject.format}: ${a.detail}`,
-          evidence: { kind: a.kind, entry: a.entry, format: subject.format },
-        }),
-      );
-  },
-};
+export const archivePathTraversal = archiveAnomalyRule(meta, (kind) => TRAVERSAL_KINDS.has(kind));
