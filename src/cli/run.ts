@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, ParapetError } from '../core/errors.ts';
+import { guardCommand } from './commands/guard.ts';
 import { scanCommand } from './commands/scan.ts';
 import { type CliIO, EXIT } from './io.ts';
 import { VERSION } from './version.ts';
@@ -18,6 +19,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(
       scanCommand(io, (c) => {
+        code = c;
+      }),
+    )
+    .addCommand(
+      guardCommand(io, (c) => {
         code = c;
       }),
     );

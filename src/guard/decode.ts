@@ -3,7 +3,7 @@
  * like any other. Every step is capped (runs, bytes, depth): a megabyte of base64 costs a bounded amount
  * of work, and decoding never feeds itself forever.
  */
-import { decodeTagCharacters, despace, normalizeText } from './normalize.ts';
+import { decodeTagCharacters, normalizeText } from './normalize.ts';
 import type { DecodedLayer } from './types.ts';
 
 /** Caps that keep decoding linear and small whatever the input. */
@@ -18,7 +18,8 @@ export const DECODE_LIMITS = {
   maxTransformChars: 16 * 1024,
 } as const;
 
-const BASE64_RUN = /[A-Za-z0-9+/_-]{20,}={0,2}/g;
+// Runs start only where the alphabet starts, so a long word is not re-scanned from each of its letters.
+const BASE64_RUN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,}={0,2}/g;
 const HEX_RUN = /(?:\\x|0x)?(?:[0-9a-fA-F]{2}(?:[\s:,]|\\x|0x)?){10,}/g;
 const URL_RUN = /(?:[^\s%]*%[0-9a-fA-F]{2}){3,}[^\s%]*/g;
 
@@ -78,16 +79,18 @@ function decodeUrl(run: string): string | undefined {
   }
 }
 
-const ROT13_FROM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const ROT13_TO = 'nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZABCDEFGHIJKLM';
-
+/** rot13 of ASCII letters; everything else unchanged. */
 export function rot13(s: string): string {
-  let out = '';
-  for (const ch of s) {
-    const i = ROT13_FROM.indexOf(ch);
-    out += i < 0 ? ch : ROT13_TO[i];
+  const out = new Uint16Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 97 && c <= 122) out[i] = ((c - 97 + 13) % 26) + 97;
+    else if (c >= 65 && c <= 90) out[i] = ((c - 65 + 13) % 26) + 65;
+    else out[i] = c;
   }
-  return out;
+  let text = '';
+  for (let k = 0; k < out.length; k += 8192) text += String.fromCharCode(...out.subarray(k, k + 8192));
+  return text;
 }
 
 const LEET: Record<string, string> = {
@@ -103,15 +106,61 @@ const LEET: Record<string, string> = {
   '|': 'l',
 };
 
+/** A letter next to a leet digit or symbol inside a word: only then is unleet worth running. */
+const LEET_HINT = /[a-z][0-9@$!|][a-z0-9]|[0-9@$|][a-z]{2}/;
+
 /** Words mixing letters with leet digits/symbols ("1gn0r3", "pr0mpt") are folded; plain numbers are not. */
 export function unleet(normalized: string): string | undefined {
-  let changed = 0;
-  const out = normalized.replace(/[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*/g, (word) => {
-    if (!/[0-9@$!|]/.test(word) || /^[0-9]+[a-z]{1,2}$/.test(word)) return word;
-    changed++;
-    return word.replace(/[0-9@$!|]/g, (c) => LEET[c] ?? c);
-  });
-  return changed >= 2 ? out : undefined;
+  return changedExcerpts(
+    normalized,
+    /(?<![%a-z0-9@$!|+/=])[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*(?![+/=])/g,
+    // Leet words are short; long mixed runs are ids, hashes and base64, not words.
+    (word) =>
+      word.length > 20 || !/[0-9@$!|]/.test(word) || /^[0-9]+[a-z]{1,2}$/.test(word)
+        ? word
+        : word.replace(/[0-9@$!|]/g, (c) => LEET[c] ?? c),
+    2,
+  );
+}
+
+/** Runs of single letters separated by one space or mark ("i g n o r e", "i.g.n.o.r.e"). */
+const SPACED_RUN = /\b(?:[a-z0-9][ .\-_*/|]){3,}[a-z0-9]\b/g;
+
+/** The de-spaced view: spaced-out runs joined, with their surroundings. */
+export function despaceExcerpts(normalized: string): string | undefined {
+  return changedExcerpts(normalized, SPACED_RUN, (run) => run.replace(/[ .\-_*/|]/g, ''), 1);
+}
+
+/**
+ * A whole-text transform's layer holds only what the transform changed, each change with `context`
+ * characters around it (nearby changes merged): re-scanning the unchanged rest would double the guard's
+ * work on every long input and find nothing the plain text did not.
+ */
+export function changedExcerpts(
+  text: string,
+  pattern: RegExp,
+  replace: (match: string) => string,
+  minChanges: number,
+  context = 120,
+): string | undefined {
+  const pieces: string[] = [];
+  let buffer = '';
+  let pieceEnd = -1;
+  let changes = 0;
+  for (const m of text.matchAll(pattern)) {
+    const replaced = replace(m[0]);
+    if (replaced === m[0]) continue;
+    changes++;
+    const start = m.index ?? 0;
+    if (pieceEnd >= 0 && start - 2 * context <= pieceEnd) buffer += text.slice(pieceEnd, start) + replaced;
+    else {
+      if (pieceEnd >= 0) pieces.push(buffer + text.slice(pieceEnd, pieceEnd + context));
+      buffer = text.slice(Math.max(0, start - context), start) + replaced;
+    }
+    pieceEnd = start + m[0].length;
+  }
+  if (pieceEnd >= 0) pieces.push(buffer + text.slice(pieceEnd, pieceEnd + context));
+  return changes >= minChanges ? pieces.join(' … ') : undefined;
 }
 
 interface Budget {
@@ -178,16 +227,19 @@ export function decodeLayers(original: string, normalized: string): DecodedLayer
   if (original.includes('%')) decodeRuns(original, URL_RUN, 'url', decodeUrl, layers, budget);
 
   const head = normalized.slice(0, DECODE_LIMITS.maxTransformChars);
-  const rotated = rot13(head);
   const before = wordHits(head);
-  const after = wordHits(rotated);
-  if (after >= 3 && after > 2 * before)
-    push(layers, budget, { encoding: 'rot13', raw: rotated, span: whole });
+  // Text that already reads as English (a common word every ~200 characters) is not rot13.
+  if (before < 3 + head.length / 200) {
+    const rotated = rot13(head);
+    const after = wordHits(rotated);
+    if (after >= 3 && after > 2 * before)
+      push(layers, budget, { encoding: 'rot13', raw: rotated, span: whole });
+  }
 
-  const leet = unleet(head);
+  const leet = LEET_HINT.test(head) ? unleet(head) : undefined;
   if (leet !== undefined) push(layers, budget, { encoding: 'leetspeak', raw: leet, span: whole });
 
-  const joined = despace(head);
+  const joined = despaceExcerpts(head);
   if (joined !== undefined) push(layers, budget, { encoding: 'spacing', raw: joined, span: whole });
   return layers;
 }

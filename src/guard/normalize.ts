@@ -122,62 +122,109 @@ export function decodeTagCharacters(text: string): string {
   return out;
 }
 
+const WHITESPACE = /\s/;
+const MARK = /\p{M}/u;
+
+/**
+ * Memo of folded non-ASCII code points. A pure function's cache, bounded, shared by every guard: text in
+ * one script repeats the same few hundred code points, and NFKC per character is the costly part.
+ */
+const FOLD_CACHE = new Map<number, readonly number[]>();
+const FOLD_CACHE_LIMIT = 8192;
+
+/** One code point folded to UTF-16 units: homoglyph, NFKC, lower case; spaces as 32, marks dropped. */
+function foldCodePoint(cp: number): readonly number[] {
+  const cached = FOLD_CACHE.get(cp);
+  if (cached !== undefined) return cached;
+  // Lone surrogates (invalid UTF-16) become U+FFFD rather than poisoning later regexes.
+  const ch = cp >= 0xd800 && cp <= 0xdfff ? '\uFFFD' : String.fromCodePoint(cp);
+  const folded = (HOMOGLYPHS[ch] ?? ch.normalize('NFKC')).toLowerCase();
+  const codes: number[] = [];
+  for (const f of folded) {
+    const mapped = HOMOGLYPHS[f] ?? f;
+    if (WHITESPACE.test(mapped)) codes.push(32);
+    // Combining marks ("zalgo") decorate letters without changing the words.
+    else if (!MARK.test(mapped)) for (let k = 0; k < mapped.length; k++) codes.push(mapped.charCodeAt(k));
+  }
+  if (FOLD_CACHE.size < FOLD_CACHE_LIMIT) FOLD_CACHE.set(cp, codes);
+  return codes;
+}
+
 /**
  * NFKC per code point (so offsets can be mapped), invisible characters dropped, homoglyphs folded,
- * lower-cased, runs of whitespace collapsed to one space. Linear in the input.
+ * lower-cased, runs of whitespace collapsed to one space, combining marks dropped. Linear in the input;
+ * ASCII takes a fast path without regexes or allocation, since it is most of what a guard sees.
  */
 export function normalizeText(original: string): NormalizedText {
-  const out: string[] = [];
-  const map: number[] = [];
+  const n = original.length;
+  let map = new Uint32Array(n + 8);
+  let out = new Uint16Array(n + 8);
+  let len = 0;
   let invisibleCount = 0;
   let lastWasSpace = true;
+  const emit = (code: number, from: number) => {
+    if (len >= out.length) {
+      const bigger = new Uint16Array(out.length * 2);
+      bigger.set(out);
+      out = bigger;
+      const biggerMap = new Uint32Array(map.length * 2);
+      biggerMap.set(map);
+      map = biggerMap;
+    }
+    out[len] = code;
+    map[len] = from;
+    len++;
+  };
   let i = 0;
-  while (i < original.length) {
+  while (i < n) {
+    const c = original.charCodeAt(i);
+    if (c < 0x80) {
+      if (len >= out.length) {
+        emit(0, i); // grows the buffers
+        len--;
+      }
+      if (c === 32 || (c >= 9 && c <= 13) || c < 32 || c === 127) {
+        // Whitespace collapses to one space; other C0 controls carry no text (ANSI escapes are the
+        // output detectors' business).
+        if (!lastWasSpace) {
+          out[len] = 32;
+          map[len++] = i;
+          lastWasSpace = true;
+        }
+      } else {
+        out[len] = c >= 65 && c <= 90 ? c + 32 : c;
+        map[len++] = i;
+        lastWasSpace = false;
+      }
+      i++;
+      continue;
+    }
     const cp = original.codePointAt(i) ?? 0;
     const width = cp > 0xffff ? 2 : 1;
-    const ch = original.slice(i, i + width);
     if (isInvisible(cp)) {
       invisibleCount++;
       i += width;
       continue;
     }
     // Lone surrogates (invalid UTF-16) become U+FFFD rather than poisoning later regexes.
-    let folded = cp >= 0xd800 && cp <= 0xdfff ? '\uFFFD' : ch;
-    if (cp > 0x7f) folded = HOMOGLYPHS[folded] ?? folded.normalize('NFKC');
-    folded = folded.toLowerCase();
-    for (const c of folded) {
-      const mapped = HOMOGLYPHS[c] ?? c;
-      if (/\s/.test(mapped)) {
+    for (const code of foldCodePoint(cp)) {
+      if (code === 32) {
         if (lastWasSpace) continue;
-        out.push(' ');
+        emit(32, i);
         lastWasSpace = true;
-      } else if (/\p{M}/u.test(mapped)) {
-        // Combining marks ("zalgo") are dropped: they decorate letters without changing the words.
-        continue;
       } else {
-        out.push(mapped);
+        emit(code, i);
         lastWasSpace = false;
       }
-      for (let k = 0; k < mapped.length; k++) map.push(i);
     }
     i += width;
   }
-  if (out.length > 0 && out[out.length - 1] === ' ') {
-    out.pop();
-    map.pop();
-  }
-  map.push(original.length);
-  return { text: out.join(''), toOriginal: Uint32Array.from(map), invisibleCount };
-}
-
-/**
- * Undoes "s p a c e d" and "s.p.a.c.e.d" letters: runs of at least four single letters separated by one
- * space or punctuation mark are joined. Applied as an extra view, not to `normalized`, so real one-letter
- * words ("a", "i") are untouched elsewhere.
- */
-export function despace(normalized: string): string | undefined {
-  const joined = normalized.replace(/\b(?:[a-z0-9][ .\-_*/|]){3,}[a-z0-9]\b/g, (run) =>
-    run.replace(/[ .\-_*/|]/g, ''),
-  );
-  return joined === normalized ? undefined : joined;
+  if (len > 0 && out[len - 1] === 32) len--;
+  const toOriginal = new Uint32Array(len + 1);
+  toOriginal.set(map.subarray(0, len));
+  toOriginal[len] = n;
+  let text = '';
+  for (let k = 0; k < len; k += 8192)
+    text += String.fromCharCode(...out.subarray(k, Math.min(len, k + 8192)));
+  return { text, toOriginal, invisibleCount };
 }

