@@ -122,6 +122,7 @@ export function decodeTagCharacters(text: string): string {
   return out;
 }
 
+const UTF16 = new TextDecoder('utf-16le');
 const WHITESPACE = /\s/;
 const MARK = /\p{M}/u;
 
@@ -131,10 +132,12 @@ const MARK = /\p{M}/u;
  */
 const FOLD_CACHE = new Map<number, readonly number[]>();
 const FOLD_CACHE_LIMIT = 8192;
+/** Basic-plane code points index straight into this (a Map lookup per character was the slow part). */
+const FOLD_BMP: (readonly number[] | undefined)[] = new Array(0x10000);
 
 /** One code point folded to UTF-16 units: homoglyph, NFKC, lower case; spaces as 32, marks dropped. */
 function foldCodePoint(cp: number): readonly number[] {
-  const cached = FOLD_CACHE.get(cp);
+  const cached = cp < 0x10000 ? FOLD_BMP[cp] : FOLD_CACHE.get(cp);
   if (cached !== undefined) return cached;
   // Lone surrogates (invalid UTF-16) become U+FFFD rather than poisoning later regexes.
   const ch = cp >= 0xd800 && cp <= 0xdfff ? '\uFFFD' : String.fromCodePoint(cp);
@@ -146,7 +149,8 @@ function foldCodePoint(cp: number): readonly number[] {
     // Combining marks ("zalgo") decorate letters without changing the words.
     else if (!MARK.test(mapped)) for (let k = 0; k < mapped.length; k++) codes.push(mapped.charCodeAt(k));
   }
-  if (FOLD_CACHE.size < FOLD_CACHE_LIMIT) FOLD_CACHE.set(cp, codes);
+  if (cp < 0x10000) FOLD_BMP[cp] = codes;
+  else if (FOLD_CACHE.size < FOLD_CACHE_LIMIT) FOLD_CACHE.set(cp, codes);
   return codes;
 }
 
@@ -157,33 +161,18 @@ function foldCodePoint(cp: number): readonly number[] {
  */
 export function normalizeText(original: string): NormalizedText {
   const n = original.length;
-  let map = new Uint32Array(n + 8);
-  let out = new Uint16Array(n + 8);
+  // No closures over these: a captured, mutated variable lives in a heap context, and this loop is the
+  // hottest in the guard.
+  let map = new Uint32Array(n + 16);
+  let out = new Uint16Array(n + 16);
   let len = 0;
   let invisibleCount = 0;
   let lastWasSpace = true;
-  const emit = (code: number, from: number) => {
-    if (len >= out.length) {
-      const bigger = new Uint16Array(out.length * 2);
-      bigger.set(out);
-      out = bigger;
-      const biggerMap = new Uint32Array(map.length * 2);
-      biggerMap.set(map);
-      map = biggerMap;
-    }
-    out[len] = code;
-    map[len] = from;
-    len++;
-  };
   let i = 0;
   while (i < n) {
     const c = original.charCodeAt(i);
     if (c < 0x80) {
-      if (len >= out.length) {
-        emit(0, i); // grows the buffers
-        len--;
-      }
-      if (c === 32 || (c >= 9 && c <= 13) || c < 32 || c === 127) {
+      if (c <= 32 || c === 127) {
         // Whitespace collapses to one space; other C0 controls carry no text (ANSI escapes are the
         // output detectors' business).
         if (!lastWasSpace) {
@@ -206,16 +195,25 @@ export function normalizeText(original: string): NormalizedText {
       i += width;
       continue;
     }
-    // Lone surrogates (invalid UTF-16) become U+FFFD rather than poisoning later regexes.
-    for (const code of foldCodePoint(cp)) {
+    const folded = foldCodePoint(cp);
+    // NFKC can expand one code point into several units (ﬁ → fi, ㈱ → (株)); grow before writing.
+    if (len + folded.length + 1 >= out.length) {
+      const size = 2 * out.length + folded.length;
+      const biggerOut = new Uint16Array(size);
+      biggerOut.set(out);
+      out = biggerOut;
+      const biggerMap = new Uint32Array(size);
+      biggerMap.set(map);
+      map = biggerMap;
+    }
+    for (let k = 0; k < folded.length; k++) {
+      const code = folded[k] ?? 0;
       if (code === 32) {
         if (lastWasSpace) continue;
-        emit(32, i);
         lastWasSpace = true;
-      } else {
-        emit(code, i);
-        lastWasSpace = false;
-      }
+      } else lastWasSpace = false;
+      out[len] = code;
+      map[len++] = i;
     }
     i += width;
   }
@@ -223,8 +221,6 @@ export function normalizeText(original: string): NormalizedText {
   const toOriginal = new Uint32Array(len + 1);
   toOriginal.set(map.subarray(0, len));
   toOriginal[len] = n;
-  let text = '';
-  for (let k = 0; k < len; k += 8192)
-    text += String.fromCharCode(...out.subarray(k, Math.min(len, k + 8192)));
-  return { text, toOriginal, invisibleCount };
+  // Lone surrogates were replaced by U+FFFD in foldCodePoint, so the units are valid UTF-16.
+  return { text: UTF16.decode(out.subarray(0, len)), toOriginal, invisibleCount };
 }

@@ -73,53 +73,63 @@ export class FeatureExtractor {
     return c < 256 ? (SUBLINEAR[c] ?? 1) : 1 + Math.log(c);
   }
 
-  private add(h: number): void {
-    const slot = h & MASK;
-    const c = this.counts[slot] ?? 0;
-    if (c === 0) {
-      if (this.n === this.touched.length) {
-        const grown = new Int32Array(this.touched.length * 2);
-        grown.set(this.touched);
-        this.touched = grown;
-      }
-      this.touched[this.n++] = slot;
-    }
-    if (c < 0xffff) this.counts[slot] = c + 1;
-  }
-
-  /** Counts every feature of the text into `counts`, listing touched slots. */
+  /**
+   * Counts every feature of the text into `counts`, listing touched slots. One flat loop with the counters
+   * in locals: this runs over every character of every input, so calls and property loads add up. The
+   * hashes are exactly those the model was trained with (see git history before changing any of them).
+   */
   private count(text: string): void {
-    this.n = 0;
+    const counts = this.counts;
+    let touched = this.touched;
+    let n = 0;
     const len = text.length;
     let prevWord = 0;
     let wordStart = 0;
+    const seed3 = CHAR_SEED[3] ?? 0;
+    const seed4 = CHAR_SEED[4] ?? 0;
+    const seed5 = CHAR_SEED[5] ?? 0;
     for (let i = 0; i <= len; i++) {
-      const code = i < len ? text.charCodeAt(i) : 32;
-      if (code !== 32) continue;
+      if (i < len && text.charCodeAt(i) !== 32) continue;
       if (i > wordStart) {
+        if (n + 256 >= touched.length) {
+          const grown = new Int32Array(touched.length * 2 + 256);
+          grown.set(touched.subarray(0, n));
+          touched = grown;
+        }
         const w = wordHash(text, wordStart, i);
-        this.add(Math.imul(w ^ WORD_SEED, 0x01000193));
-        if (prevWord !== 0) this.add(Math.imul((prevWord * 31 + w) ^ BIGRAM_SEED, 0x01000193));
+        let slot = Math.imul(w ^ WORD_SEED, 0x01000193) & MASK;
+        let c = counts[slot] ?? 0;
+        if (c === 0) touched[n++] = slot;
+        if (c < 0xffff) counts[slot] = c + 1;
+        if (prevWord !== 0) {
+          slot = Math.imul((prevWord * 31 + w) ^ BIGRAM_SEED, 0x01000193) & MASK;
+          c = counts[slot] ?? 0;
+          if (c === 0) touched[n++] = slot;
+          if (c < 0xffff) counts[slot] = c + 1;
+        }
         prevWord = w;
-        this.addCharGrams(text, wordStart, i);
+        // 3- to 5-grams of " word " (space-padded); a long word contributes at most 40 positions.
+        const padded = i - wordStart + 2;
+        const last = Math.min(padded, 42);
+        for (let p = 0; p < last; p++) {
+          let h = 0x811c9dc5;
+          const kMax = Math.min(5, padded - p);
+          for (let k = 0; k < kMax; k++) {
+            const q = p + k;
+            const code = q === 0 || q === padded - 1 ? 32 : text.charCodeAt(wordStart + q - 1);
+            h = Math.imul(h ^ code, 0x01000193);
+            if (k < 2) continue;
+            const slot = (h ^ (k === 2 ? seed3 : k === 3 ? seed4 : seed5)) & MASK;
+            const c = counts[slot] ?? 0;
+            if (c === 0) touched[n++] = slot;
+            if (c < 0xffff) counts[slot] = c + 1;
+          }
+        }
       }
       wordStart = i + 1;
     }
-  }
-
-  /** 3- to 5-grams of " word " (space-padded); a long word contributes at most 40 positions. */
-  private addCharGrams(text: string, start: number, end: number): void {
-    const padded = end - start + 2;
-    const last = Math.min(padded, 42);
-    for (let p = 0; p < last; p++) {
-      let h = 0x811c9dc5;
-      for (let k = 0; k < 5 && p + k < padded; k++) {
-        const q = p + k;
-        const code = q === 0 || q === padded - 1 ? 32 : text.charCodeAt(start + q - 1);
-        h = Math.imul(h ^ code, 0x01000193);
-        if (k >= 2) this.add(h ^ (CHAR_SEED[k + 1] ?? 0));
-      }
-    }
+    this.touched = touched;
+    this.n = n;
   }
 }
 
