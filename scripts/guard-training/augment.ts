@@ -190,6 +190,72 @@ const BENIGN_DOCUMENT_SENTENCES = [
   'Repeat steps 3 to 5 for each remaining server.',
 ];
 
+/**
+ * Short chat turns. The public sets have almost none, while short attacks abound (Tensor Trust), so a bare
+ * "hello" scored as an attack; PINT counts chat as a third of real traffic.
+ */
+const SHORT_CHAT = [
+  'hello',
+  'Hello!',
+  'hi',
+  'hi there',
+  'hey',
+  'hey, how are you?',
+  'Hello, how are you?',
+  'good morning',
+  'good evening!',
+  'ok',
+  'okay, thanks',
+  'thanks',
+  'thank you so much!',
+  'great, thanks!',
+  'yes',
+  'no',
+  'sure',
+  'yes please',
+  'no thanks',
+  'cool',
+  'nice',
+  'got it',
+  'perfect',
+  'bye',
+  'see you later',
+  'continue',
+  'go on',
+  'more please',
+  'can you explain that again?',
+  'what do you mean?',
+  'why?',
+  'how?',
+  'tell me more',
+  'shorter please',
+  'in French please',
+  'who are you?',
+  'what can you do?',
+  'help',
+  'are you there?',
+  'test',
+  'hello world',
+  'helloworld',
+  'lol',
+  'hmm',
+  'wow',
+  'Hola, ¿qué tal?',
+  'Bonjour !',
+  'Hallo, wie geht es dir?',
+  'Ciao!',
+  'Olá, tudo bem?',
+  'Привет!',
+  '你好',
+  'こんにちは',
+  '안녕하세요',
+  'Merhaba',
+  'Cześć!',
+  'Xin chào',
+  'مرحبا',
+  'नमस्ते',
+];
+
 export function augmentedExamples(): AugmentedExample[] {
   const out: AugmentedExample[] = [];
   BENIGN_FRAMES.forEach((frame, i) => {
@@ -199,7 +265,12 @@ export function augmentedExamples(): AugmentedExample[] {
       out.push({ text: frame(topic, task), attack: false });
     }
   });
-  for (const text of [...BENIGN_SENTENCES, ...BENIGN_MULTILINGUAL, ...BENIGN_DOCUMENT_SENTENCES]) {
+  for (const text of [
+    ...BENIGN_SENTENCES,
+    ...BENIGN_MULTILINGUAL,
+    ...BENIGN_DOCUMENT_SENTENCES,
+    ...SHORT_CHAT,
+  ]) {
     out.push({ text, attack: false });
   }
   OVERRIDES.forEach((override, i) => {

@@ -90,7 +90,13 @@ export function createGuard(
     scanInput(input, context = {}) {
       if (typeof input === 'string') return toResult([scanText(input, 'input', 'input', context)]);
       const parts: ScanPart[] = [];
-      const systemPrompt = context.systemPrompt ?? input.find((m) => m.role === 'system')?.content;
+      // The system prompt for leak checks: the context's, else every system and developer message's text.
+      const instructions = input
+        .filter((m) => m.role === 'system' || m.role === 'developer')
+        .map(messageText)
+        .filter((t) => t !== '')
+        .join('\n');
+      const systemPrompt = context.systemPrompt ?? (instructions === '' ? undefined : instructions);
       input.forEach((message, index) => {
         if (message.role === 'system' || message.role === 'developer') return;
         const text = messageText(message);
@@ -98,15 +104,16 @@ export function createGuard(
         const source =
           message.role === 'tool' || message.role === 'function' ? 'tool' : (context.source ?? 'user');
         const messageContext: GuardContext = { ...context, source };
-        if (typeof systemPrompt === 'string') messageContext.systemPrompt = systemPrompt;
+        if (systemPrompt !== undefined) messageContext.systemPrompt = systemPrompt;
         parts.push(scanText(text, `messages[${index}]`, 'input', messageContext));
       });
       const result = toResult(parts);
       if (parts.some((p) => p.redacted !== undefined)) {
         const byPath = new Map(parts.map((p) => [p.path, p]));
         result.redactedMessages = input.map((m, i) => {
-          const redacted = byPath.get(`messages[${i}]`)?.redacted;
-          return redacted === undefined ? m : { ...m, content: redacted };
+          const part = byPath.get(`messages[${i}]`);
+          if (part?.redacted === undefined) return m;
+          return { ...m, content: redactContent(m, part.redactions ?? []) ?? part.redacted };
         });
       }
       return result;
@@ -166,7 +173,7 @@ export function runDetectors(
       decoded: [],
     };
     for (const detector of detectors) {
-      // Invisible characters and secrets are judged on what the caller sent, not on a decoding of it.
+      // Invisible characters are judged on what the caller sent: a decoding has none left to find.
       if (detector.meta.id === 'guard/invisible-text') continue;
       for (const detection of detector.detect(view, ctx)) {
         consider(detector, {
@@ -197,6 +204,31 @@ interface ScanPart {
   score: number;
   findings: Finding[];
   redacted?: string;
+  /** The spans behind `redacted`, so content given as parts can be redacted part by part. */
+  redactions?: Span[];
+}
+
+/**
+ * Redacts a message whose content is an array of parts: each text part gets the spans that fall in it
+ * (offsets are into the parts' text joined with "\n", as messageText builds it), and image, audio and
+ * other parts are kept as they were. A string content returns undefined (the caller uses the whole text).
+ */
+function redactContent(message: GuardMessage, spans: readonly Span[]): GuardMessage['content'] | undefined {
+  if (!Array.isArray(message.content)) return undefined;
+  let offset = 0;
+  let first = true;
+  return message.content.map((part) => {
+    if (typeof part.text !== 'string' || part.text === '') return part;
+    if (!first) offset += 1; // the "\n" messageText puts between text parts
+    first = false;
+    const start = offset;
+    const end = start + part.text.length;
+    offset = end;
+    const local = spans
+      .filter((sp) => sp.end > start && sp.start < end)
+      .map((sp) => ({ ...sp, start: Math.max(sp.start, start) - start, end: Math.min(sp.end, end) - start }));
+    return local.length === 0 ? part : { ...part, text: applyRedactions(part.text, local) };
+  });
 }
 
 /** Folds one text's detections: worst action, top score, findings for counted ones, redacted text. */
@@ -213,7 +245,10 @@ export function summarise(counted: readonly CountedDetection[], text: string, pa
     if (a === 'redact' && detection.span !== undefined) redactions.push(withLabel(detection.span, detector));
   }
   const part: ScanPart = { path, action, score, findings };
-  if (redactions.length > 0) part.redacted = applyRedactions(text, redactions);
+  if (redactions.length > 0) {
+    part.redacted = applyRedactions(text, redactions);
+    part.redactions = redactions;
+  }
   return part;
 }
 

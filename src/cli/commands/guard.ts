@@ -136,7 +136,7 @@ function runGuard(args: string[], flags: GuardFlags, io: CliIO): number {
         ? guard.scanInput(input.text, context)
         : guard.scanOutput(input.text, context);
     result.scanned.push(input.name);
-    for (const f of verdict.findings) result.findings.push(relocate(f, input.name));
+    for (const f of verdict.findings) result.findings.push(relocate(f, input.name, input.text));
     if (failing.includes(verdict.action)) failed = true;
     redacted.push(verdict.redacted ?? input.text);
   }
@@ -160,7 +160,14 @@ function runGuard(args: string[], flags: GuardFlags, io: CliIO): number {
   return failed ? EXIT.findings : EXIT.clean;
 }
 
-/** Guard findings locate by `input`/`output`/`messages[i]`; on the command line the text's name is the path. */
-function relocate(finding: Finding, name: string): Finding {
-  return { ...finding, location: { ...finding.location, path: name } };
+/**
+ * Guard findings locate by `input`/`output`/`messages[i]` and a UTF-16 offset; on the command line the
+ * text's name is the path and the offset is a UTF-8 byte offset, like every other file offset Parapet
+ * reports (SARIF writes it as `byteOffset`).
+ */
+function relocate(finding: Finding, name: string, text: string): Finding {
+  const location: Finding['location'] = { ...finding.location, path: name };
+  if (location.offset !== undefined)
+    location.offset = Buffer.byteLength(text.slice(0, location.offset), 'utf8');
+  return { ...finding, location };
 }

@@ -50,17 +50,28 @@ export function windowSegments(text: string, size = CHUNK_CHARS, step = CHUNK_ST
   while (start < text.length) {
     let end = Math.min(text.length, start + size);
     if (end < text.length) {
-      const space = text.lastIndexOf(' ', end);
-      if (space > start + size / 2) end = space;
+      // Searches stay inside the window: on text without spaces an unbounded search made this quadratic.
+      const space = lastSpaceBetween(text, start + Math.floor(size / 2) + 1, end);
+      if (space >= 0) end = space;
     }
     out.push({ text: text.slice(start, end), start });
     if (end >= text.length) break;
     let next = start + step;
-    const space = text.indexOf(' ', next);
-    if (space >= 0 && space < next + 40) next = space + 1;
+    const space = firstSpaceBetween(text, next, Math.min(text.length, next + 40));
+    if (space >= 0) next = space + 1;
     start = next;
   }
   return out;
+}
+
+function lastSpaceBetween(text: string, from: number, to: number): number {
+  for (let i = to; i >= from; i--) if (text.charCodeAt(i) === 32) return i;
+  return -1;
+}
+
+function firstSpaceBetween(text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 32) return i;
+  return -1;
 }
 
 /** Sentence ends, table-cell bars and code fences: where one statement in a document stops. */
