@@ -176,6 +176,11 @@ export function runDetectors(
       // Invisible characters are judged on what the caller sent: a decoding has none left to find.
       if (detector.meta.id === 'guard/invisible-text') continue;
       for (const detection of detector.detect(view, ctx)) {
+        // What a detector matched in a decoding but could read in the plain text as well was already
+        // judged there, with its context (quoted, negated, an example); only what decoding revealed counts.
+        const matched =
+          detection.span === undefined ? '' : layer.text.slice(detection.span.start, detection.span.end);
+        if (matched.length > 0 && prepared.normalized.includes(matched.toLowerCase())) continue;
         consider(detector, {
           ...detection,
           message: `${detection.message} (in ${layer.encoding}-decoded text)`,

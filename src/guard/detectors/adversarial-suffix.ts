@@ -275,8 +275,9 @@ const GLUE_CANDIDATE = /(?<!\S)(?=\S*\p{L}{3})(?=\S*[!-/:-@[-`{-~])\S+/gu;
 function mayHaveGlue(text: string): boolean {
   let candidates = 0;
   for (const m of text.slice(-MAX_CHARS).matchAll(GLUE_CANDIDATE)) {
-    // The same early exits as classify: plain words and safe tokens (URLs, paths, base64) are never glued.
-    if (PLAIN_WORD.test(m[0]) || SAFE_TOKEN.test(m[0])) continue;
+    // The same judgement tokenize makes (classify), on these few tokens only: hyphenated words, accented
+    // words before a comma, URLs and base64 are not glued.
+    if (!GLUE.test(m[0].replace(LEAD, '').replace(TRAIL, '')) || classify(m[0], 0).weird < 1) continue;
     if (++candidates >= MIN_GLUED) return true;
   }
   return false;

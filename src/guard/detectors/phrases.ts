@@ -122,16 +122,44 @@ function anchorIndex(patterns: readonly PhrasePattern[]): AnchorIndex {
 }
 
 /** Which anchors occur in the text: one regex scan, stepping one character so overlapping anchors count. */
-function presentAnchors(haystack: string, patterns: readonly PhrasePattern[]): Set<string> {
+function presentAnchors(
+  haystack: string,
+  patterns: readonly PhrasePattern[],
+): { present: Set<string>; positions: number[] } {
   const { re, prefixes } = anchorIndex(patterns);
   const present = new Set<string>();
+  const positions: number[] = [];
   re.lastIndex = 0;
   for (let m = re.exec(haystack); m !== null; m = re.exec(haystack)) {
     present.add(m[0]);
+    positions.push(m.index);
     for (const p of prefixes.get(m[0]) ?? []) present.add(p);
     re.lastIndex = m.index + 1;
   }
-  return present;
+  return { present, positions };
+}
+
+/** How far a phrase can reach from the anchor it contains (phrases are a few dozen words at most). */
+const ANCHOR_REACH = 400;
+
+/**
+ * The stretches of text within ANCHOR_REACH of an anchor, merged. Anchored patterns only need to be
+ * searched there, since every match contains one of its anchors; when they cover most of the text the
+ * whole text is one stretch.
+ */
+function anchorWindows(haystack: string, positions: readonly number[]): { start: number; text: string }[] {
+  const n = haystack.length;
+  const spans: [number, number][] = [];
+  for (const p of positions) {
+    const s = Math.max(0, p - ANCHOR_REACH);
+    const e = Math.min(n, p + ANCHOR_REACH);
+    const last = spans[spans.length - 1];
+    if (last !== undefined && s <= last[1]) last[1] = Math.max(last[1], e);
+    else spans.push([s, e]);
+  }
+  const covered = spans.reduce((a, [s, e]) => a + e - s, 0);
+  if (covered > n * 0.6) return [{ start: 0, text: haystack }];
+  return spans.map(([s, e]) => ({ start: s, text: haystack.slice(s, e) }));
 }
 
 export function findHits(
@@ -143,29 +171,37 @@ export function findHits(
   const hits: Hit[] = [];
   // Each distinct anchor is looked for once per text, not once per pattern that names it: patterns share
   // their anchor lists, and the repeated substring searches were most of the detectors' time.
-  const present = presentAnchors(haystack, patterns);
+  const { present, positions } = presentAnchors(haystack, patterns);
+  let windows: { start: number; text: string }[] | undefined;
+  const whole = [{ start: 0, text: haystack }];
   for (const p of patterns) {
     if (p.anchors !== undefined && !p.anchors.some((a) => present.has(a))) continue;
     if (p.alsoAnchors !== undefined && !p.alsoAnchors.some((a) => present.has(a))) continue;
     let n = 0;
     const { re, boundary } = searchable(p.re);
-    re.lastIndex = 0;
-    for (let m = re.exec(haystack); m !== null; m = re.exec(haystack)) {
-      const start = m.index;
-      // The leading word boundary, checked here instead of by a lookbehind the engine tries at every
-      // position; a rejected start resumes one character later, exactly as the lookbehind would.
-      if (boundary && start > 0 && WORD_CHAR.test(haystack[start - 1] ?? '')) {
-        re.lastIndex = start + 1;
-        continue;
+    // Anchored patterns are searched only near their anchors; on long texts that is most of the saving.
+    if (p.anchors !== undefined && windows === undefined) windows = anchorWindows(haystack, positions);
+    const stretches = p.anchors === undefined || windows === undefined ? whole : windows;
+    for (const stretch of stretches) {
+      const t = stretch.text;
+      re.lastIndex = 0;
+      for (let m = re.exec(t); m !== null; m = re.exec(t)) {
+        const start = stretch.start + m.index;
+        // The leading word boundary, checked here instead of by a lookbehind the engine tries at every
+        // position; a rejected start resumes one character later, exactly as the lookbehind would.
+        if (boundary && start > 0 && WORD_CHAR.test(haystack[start - 1] ?? '')) {
+          re.lastIndex = m.index + 1;
+          continue;
+        }
+        if (n++ >= MAX_MATCHES_PER_PATTERN) break;
+        const end = start + m[0].length;
+        if (end === start) {
+          re.lastIndex = m.index + 1;
+          continue;
+        }
+        if (p.mentionCheck !== false && isMention(start, end)) continue;
+        hits.push({ start, end, score: p.score, label: p.label });
       }
-      if (n++ >= MAX_MATCHES_PER_PATTERN) break;
-      const end = start + m[0].length;
-      if (end === start) {
-        re.lastIndex = start + 1;
-        continue;
-      }
-      if (p.mentionCheck !== false && isMention(start, end)) continue;
-      hits.push({ start, end, score: p.score, label: p.label });
     }
   }
   return mergeHits(hits);
