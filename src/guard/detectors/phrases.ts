@@ -125,32 +125,42 @@ function anchorIndex(patterns: readonly PhrasePattern[]): AnchorIndex {
 function presentAnchors(
   haystack: string,
   patterns: readonly PhrasePattern[],
-): { present: Set<string>; positions: number[] } {
+): { present: Set<string>; positions: Map<string, number[]> } {
   const { re, prefixes } = anchorIndex(patterns);
   const present = new Set<string>();
-  const positions: number[] = [];
+  const positions = new Map<string, number[]>();
+  const note = (anchor: string, at: number) => {
+    present.add(anchor);
+    const list = positions.get(anchor);
+    if (list === undefined) positions.set(anchor, [at]);
+    else list.push(at);
+  };
   re.lastIndex = 0;
   for (let m = re.exec(haystack); m !== null; m = re.exec(haystack)) {
-    present.add(m[0]);
-    positions.push(m.index);
-    for (const p of prefixes.get(m[0]) ?? []) present.add(p);
+    note(m[0], m.index);
+    for (const p of prefixes.get(m[0]) ?? []) note(p, m.index);
     re.lastIndex = m.index + 1;
   }
   return { present, positions };
 }
 
 /** How far a phrase can reach from the anchor it contains (phrases are a few dozen words at most). */
-const ANCHOR_REACH = 400;
+const ANCHOR_REACH = 300;
 
 /**
- * The stretches of text within ANCHOR_REACH of an anchor, merged. Anchored patterns only need to be
- * searched there, since every match contains one of its anchors; when they cover most of the text the
- * whole text is one stretch.
+ * The stretches of text within ANCHOR_REACH of one of a pattern's anchors, merged. An anchored pattern
+ * only needs searching there, since every match contains one of its anchors; when the stretches cover
+ * most of the text the whole text is one stretch.
  */
-function anchorWindows(haystack: string, positions: readonly number[]): { start: number; text: string }[] {
+function anchorWindows(
+  haystack: string,
+  anchors: readonly string[],
+  positions: ReadonlyMap<string, number[]>,
+): { start: number; text: string }[] {
   const n = haystack.length;
+  const at = anchors.flatMap((a) => positions.get(a) ?? []).sort((x, y) => x - y);
   const spans: [number, number][] = [];
-  for (const p of positions) {
+  for (const p of at) {
     const s = Math.max(0, p - ANCHOR_REACH);
     const e = Math.min(n, p + ANCHOR_REACH);
     const last = spans[spans.length - 1];
@@ -158,7 +168,7 @@ function anchorWindows(haystack: string, positions: readonly number[]): { start:
     else spans.push([s, e]);
   }
   const covered = spans.reduce((a, [s, e]) => a + e - s, 0);
-  if (covered > n * 0.6) return [{ start: 0, text: haystack }];
+  if (covered > n * 0.7) return [{ start: 0, text: haystack }];
   return spans.map(([s, e]) => ({ start: s, text: haystack.slice(s, e) }));
 }
 
@@ -172,16 +182,21 @@ export function findHits(
   // Each distinct anchor is looked for once per text, not once per pattern that names it: patterns share
   // their anchor lists, and the repeated substring searches were most of the detectors' time.
   const { present, positions } = presentAnchors(haystack, patterns);
-  let windows: { start: number; text: string }[] | undefined;
   const whole = [{ start: 0, text: haystack }];
+  // Patterns share anchor lists: each list's stretches are computed once.
+  const windowsByAnchors = new Map<readonly string[], { start: number; text: string }[]>();
   for (const p of patterns) {
     if (p.anchors !== undefined && !p.anchors.some((a) => present.has(a))) continue;
     if (p.alsoAnchors !== undefined && !p.alsoAnchors.some((a) => present.has(a))) continue;
     let n = 0;
     const { re, boundary } = searchable(p.re);
     // Anchored patterns are searched only near their anchors; on long texts that is most of the saving.
-    if (p.anchors !== undefined && windows === undefined) windows = anchorWindows(haystack, positions);
-    const stretches = p.anchors === undefined || windows === undefined ? whole : windows;
+    let stretches = whole;
+    if (p.anchors !== undefined) {
+      const cached = windowsByAnchors.get(p.anchors);
+      stretches = cached ?? anchorWindows(haystack, p.anchors, positions);
+      if (cached === undefined) windowsByAnchors.set(p.anchors, stretches);
+    }
     for (const stretch of stretches) {
       const t = stretch.text;
       re.lastIndex = 0;
