@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type * as Sarif from 'sarif';
 import { run } from '../../src/cli/run.ts';
-import { captureIO } from '../fixtures/cli-io.ts';
+import { assertNoStackTrace, assertUsageError, captureIO, type Outcome } from '../fixtures/cli-io.ts';
 import { sarifValidator } from '../fixtures/sarif-schema.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'parapet-guard-cli-'));
@@ -24,29 +24,12 @@ function file(name: string, text: string): string {
   return p;
 }
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** A Node stack frame line: never printed, whatever goes wrong. */
-const STACK_LINE = /^\s{4}at /m;
-
 async function cli(...argv: string[]): Promise<Outcome> {
   const { io, stdout, stderr } = captureIO(TMP);
   const code = await run(['guard', ...argv], io);
   const o = { code, stdout: stdout(), stderr: stderr() };
-  assert.doesNotMatch(o.stderr, STACK_LINE, o.stderr);
-  assert.doesNotMatch(o.stdout, STACK_LINE, o.stdout);
+  assertNoStackTrace(o);
   return o;
-}
-
-/** Exit 2, nothing on stdout, the message on stderr. */
-function assertUsageError(o: Outcome, message: RegExp): void {
-  assert.equal(o.code, 2, `exit code; stderr: ${o.stderr}`);
-  assert.equal(o.stdout, '');
-  assert.match(o.stderr, message);
 }
 
 interface JsonReport {

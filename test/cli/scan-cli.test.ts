@@ -25,7 +25,7 @@ import { run } from '../../src/cli/run.ts';
 import { VERSION } from '../../src/cli/version.ts';
 import { SEVERITIES, type Severity } from '../../src/core/severity.ts';
 import { legacyTorchFile, plainDataPickle, torchStateDictPickle } from '../fixtures/checkpoints.ts';
-import { captureIO } from '../fixtures/cli-io.ts';
+import { assertNoStackTrace, assertUsageError, captureIO, type Outcome } from '../fixtures/cli-io.ts';
 import { pickle, reducePayload } from '../fixtures/pickle-writer.ts';
 import { sarifValidator } from '../fixtures/sarif-schema.ts';
 import { buildTorchZip, buildZip } from '../fixtures/zip-writer.ts';
@@ -70,20 +70,6 @@ function dir(name: string): string {
 // ---------------------------------------------------------------------------------------------------------
 // Running the CLI
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** A Node stack frame line ("    at fn (file:1:2)"): never printed, whatever goes wrong. */
-const STACK_LINE = /^\s{4}at /m;
-
-function assertNoStackTrace(o: Outcome): void {
-  assert.doesNotMatch(o.stderr, STACK_LINE, `stack trace on stderr:\n${o.stderr}`);
-  assert.doesNotMatch(o.stdout, STACK_LINE, `stack trace on stdout:\n${o.stdout}`);
-}
-
 /** Runs the CLI in-process; stderr is not a TTY (no progress lines) and colour is off. */
 async function cli(...argv: string[]): Promise<Outcome> {
   const { io, stdout, stderr } = captureIO(TMP);
@@ -91,13 +77,6 @@ async function cli(...argv: string[]): Promise<Outcome> {
   const o = { code, stdout: stdout(), stderr: stderr() };
   assertNoStackTrace(o);
   return o;
-}
-
-/** Asserts a usage error: exit 2, a message on stderr, nothing on stdout. */
-function assertUsageError(o: Outcome, message: RegExp): void {
-  assert.equal(o.code, 2, `exit code; stderr: ${o.stderr}`);
-  assert.equal(o.stdout, '');
-  assert.match(o.stderr, message);
 }
 
 interface JsonReport {
