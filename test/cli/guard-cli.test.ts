@@ -11,6 +11,7 @@ import { after, test } from 'node:test';
 import type * as Sarif from 'sarif';
 import { run } from '../../src/cli/run.ts';
 import { assertNoStackTrace, assertUsageError, captureIO, type Outcome } from '../fixtures/cli-io.ts';
+import { writeTinyClassifier } from '../fixtures/onnx-classifier-writer.ts';
 import { sarifValidator } from '../fixtures/sarif-schema.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'parapet-guard-cli-'));
@@ -216,4 +217,18 @@ test('guard --help exits 0 and explains the exit codes', async () => {
   assert.match(o.stdout, /^ {2}0 {2}every text allowed/m);
   assert.match(o.stdout, /^ {2}1 {2}some text reached --fail-on/m);
   assert.match(o.stdout, /^ {2}2 {2}usage error/m);
+});
+
+test('--onnx adds a local transformer classifier (a tiny model built by code) beside the embedded one', async () => {
+  const dir = writeTinyClassifier(join(TMP, 'onnx-model'));
+  // The tiny model flags any text with the word "override"; the embedded classifier does not flag this one.
+  const text = 'Please override the default font size in the settings page.';
+  const plain = await cli(text, '--format', 'json');
+  assert.equal(plain.code, 0, plain.stderr);
+  const withModel = await cli(text, '--onnx', dir, '--format', 'json');
+  assert.equal(withModel.code, 1, withModel.stderr);
+  const report = JSON.parse(withModel.stdout) as { findings: { ruleId: string }[] };
+  assert.ok(report.findings.some((f) => f.ruleId === 'guard/transformer-classifier'));
+  assertUsageError(await cli(text, '--onnx', join(TMP, 'no-such-model')), /not found/i);
+  assertUsageError(await cli(text, '--onnx', dir, '-d', 'output'), /input only/);
 });

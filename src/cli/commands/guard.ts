@@ -7,6 +7,7 @@ import type { RuleMeta } from '../../core/rule.ts';
 import { isOutputFormat, WRITERS } from '../../core/writers/index.ts';
 import { GUARD_DETECTORS } from '../../guard/detectors/index.ts';
 import { createGuard } from '../../guard/guard.ts';
+import { loadOnnxClassifier, type OnnxGuard, type TextClassifier, withOnnx } from '../../guard/onnx/index.ts';
 import { transformerClassifierMeta } from '../../guard/onnx/transformer-classifier.ts';
 import { loadPolicyFile, PRESETS } from '../../guard/policy.ts';
 import type { GuardPolicy, PresetName } from '../../guard/policy-types.ts';
@@ -26,6 +27,7 @@ interface GuardFlags {
   output?: string;
   failOn: string;
   redacted: boolean;
+  onnx?: string;
 }
 
 const HELP_AFTER = `
@@ -92,9 +94,13 @@ export function guardCommand(io: CliIO, setExit: (code: number) => void): Comman
         .default('flag'),
     )
     .option('--redacted', 'print each text with redactions applied (after the report, on stdout)', false)
+    .option(
+      '--onnx <dir>',
+      'also score input with a local ONNX transformer classifier (docs/guard-onnx.md; needs onnxruntime-node)',
+    )
     .addHelpText('after', HELP_AFTER)
-    .action((texts: string[], flags: GuardFlags) => {
-      setExit(runGuard(texts, flags, io));
+    .action(async (texts: string[], flags: GuardFlags) => {
+      setExit(await runGuard(texts, flags, io));
     });
 }
 
@@ -110,7 +116,7 @@ function readText(path: string): string {
   }
 }
 
-function runGuard(args: string[], flags: GuardFlags, io: CliIO): number {
+async function runGuard(args: string[], flags: GuardFlags, io: CliIO): Promise<number> {
   if (!isOutputFormat(flags.format)) throw new ParapetError('USAGE', `bad --format ${flags.format}`);
   const inputs = [
     ...args.map((text, i) => ({ name: `argument ${i + 1}`, text })),
@@ -126,20 +132,32 @@ function runGuard(args: string[], flags: GuardFlags, io: CliIO): number {
   if (flags.systemPrompt !== undefined) context.systemPrompt = readText(flags.systemPrompt);
   if (flags.canary.length > 0) context.canaries = flags.canary;
 
+  // The transformer backend is loaded only on request: it imports a 45 MB native module.
+  let onnx: OnnxGuard | undefined;
+  let classifier: TextClassifier | undefined;
+  if (flags.onnx !== undefined) {
+    if (flags.direction !== 'input')
+      throw new ParapetError('USAGE', '--onnx scores input only (drop -d output)');
+    classifier = await loadOnnxClassifier(flags.onnx);
+    onnx = withOnnx(guard, classifier, { policy });
+  }
   const result: ScanResult = { findings: [], scanned: [], skipped: [], errors: [] };
   const failing = FAILING[flags.failOn] ?? FAILING.flag ?? [];
   let failed = false;
   const redacted: string[] = [];
   for (const input of inputs) {
     const verdict =
-      flags.direction === 'input'
-        ? guard.scanInput(input.text, context)
-        : guard.scanOutput(input.text, context);
+      onnx !== undefined
+        ? await onnx.scanInput(input.text, context)
+        : flags.direction === 'input'
+          ? guard.scanInput(input.text, context)
+          : guard.scanOutput(input.text, context);
     result.scanned.push(input.name);
     for (const f of verdict.findings) result.findings.push(relocate(f, input.name, input.text));
     if (failing.includes(verdict.action)) failed = true;
     redacted.push(verdict.redacted ?? input.text);
   }
+  await classifier?.close();
   const metas: RuleMeta[] = [...GUARD_DETECTORS.map((d) => d.meta), transformerClassifierMeta];
   const report = WRITERS[flags.format](result, metas, {
     toolVersion: VERSION,
