@@ -258,6 +258,8 @@ function languagePattern(lang: Language): PhrasePattern {
     score: 0.8,
     label: `reveal-system-prompt-${lang.label}`,
     anchors: stems(lang.nouns),
+    // The verb too: the nouns' stems ("instr") occur in most English text, the verbs' rarely.
+    alsoAnchors: stems(lang.verbs, 4),
   };
 }
 
