@@ -211,6 +211,32 @@ function decodeRuns(
 }
 
 /**
+ * One pass over the text for the longest run of base64 characters and the most hex digits in a run of hex
+ * digits and separators: most prompts have neither, and then the two run regexes are not needed at all.
+ */
+function longestRuns(text: string): { base64: number; hexDigits: number } {
+  let base64 = 0;
+  let run = 0;
+  let hexDigits = 0;
+  let hexRun = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const digit = c >= 48 && c <= 57;
+    const hexLetter = (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+    if (digit || letter || c === 43 || c === 47 || c === 95 || c === 45) {
+      run++;
+      if (run > base64) base64 = run;
+    } else run = 0;
+    if (digit || hexLetter) {
+      hexRun++;
+      if (hexRun > hexDigits) hexDigits = hexRun;
+    } else if (c !== 32 && c !== 58 && c !== 44 && c !== 9 && c !== 10) hexRun = 0;
+  }
+  return { base64, hexDigits };
+}
+
+/**
  * Every decoding of `original` that yields text: base64, hex and URL-encoded runs; Unicode tag characters;
  * and, for the first 16 KiB, rot13, leetspeak and de-spaced views when they read more like language.
  */
@@ -222,8 +248,12 @@ export function decodeLayers(original: string, normalized: string): DecodedLayer
   const tags = decodeTagCharacters(original);
   if (tags.length > 0) push(layers, budget, { encoding: 'unicode-tags', raw: tags, span: whole });
 
-  decodeRuns(original, BASE64_RUN, 'base64', decodeBase64, layers, budget);
-  decodeRuns(original, HEX_RUN, 'hex', decodeHex, layers, budget);
+  const runs = longestRuns(original);
+  if (runs.base64 >= DECODE_LIMITS.minBase64)
+    decodeRuns(original, BASE64_RUN, 'base64', decodeBase64, layers, budget);
+  if (runs.hexDigits >= 20 || original.includes('\\x') || original.includes('0x')) {
+    decodeRuns(original, HEX_RUN, 'hex', decodeHex, layers, budget);
+  }
   if (original.includes('%')) decodeRuns(original, URL_RUN, 'url', decodeUrl, layers, budget);
 
   const head = normalized.slice(0, DECODE_LIMITS.maxTransformChars);
