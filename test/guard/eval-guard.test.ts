@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
   type EvalSystem,
+  emptyTally,
   evaluateFiles,
   formatReport,
   metrics,
@@ -200,16 +201,7 @@ describe('eval-guard core', () => {
   });
 
   it('ignores empty metrics gracefully', () => {
-    const m = metrics({
-      byLabel: {
-        injection: { n: 0, detected: 0 },
-        jailbreak: { n: 0, detected: 0 },
-        benign: { n: 0, detected: 0 },
-      },
-      latenciesMs: [],
-      rulesOnAttacks: {},
-      rulesOnBenign: {},
-    });
+    const m = metrics(emptyTally());
     assert.equal(m.detectionRate, null);
     assert.equal(m.fpRate, null);
     assert.equal(m.balancedAccuracy, null);
