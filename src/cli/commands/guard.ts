@@ -6,7 +6,7 @@ import type { ScanResult } from '../../core/result.ts';
 import type { RuleMeta } from '../../core/rule.ts';
 import { isOutputFormat, WRITERS } from '../../core/writers/index.ts';
 import { GUARD_DETECTORS } from '../../guard/detectors/index.ts';
-import { createGuard } from '../../guard/guard.ts';
+import { createGuard, worseAction } from '../../guard/guard.ts';
 import { loadOnnxClassifier, type OnnxGuard, type TextClassifier, withOnnx } from '../../guard/onnx/index.ts';
 import { transformerClassifierMeta } from '../../guard/onnx/transformer-classifier.ts';
 import { loadPolicyFile, PRESETS } from '../../guard/policy.ts';
@@ -148,6 +148,7 @@ async function runGuard(args: string[], flags: GuardFlags, io: CliIO): Promise<n
   const result: ScanResult = { findings: [], scanned: [], skipped: [], errors: [] };
   const failing = FAILING[flags.failOn] ?? FAILING.flag ?? [];
   let failed = false;
+  let worst: GuardAction = 'allow';
   const redacted: string[] = [];
   for (const input of inputs) {
     const verdict =
@@ -159,6 +160,7 @@ async function runGuard(args: string[], flags: GuardFlags, io: CliIO): Promise<n
     result.scanned.push(input.name);
     for (const f of verdict.findings) result.findings.push(relocate(f, input.name, input.text));
     if (failing.includes(verdict.action)) failed = true;
+    worst = worseAction(worst, verdict.action);
     redacted.push(verdict.redacted ?? input.text);
   }
   await classifier?.close();
@@ -169,6 +171,8 @@ async function runGuard(args: string[], flags: GuardFlags, io: CliIO): Promise<n
     failOn: 'info',
     cwd: io.cwd,
     columns: io.columns,
+    noun: 'text',
+    verdictLine: { text: `verdict: ${worst} (fail-on ${flags.failOn})`, failed },
   });
   if (flags.output !== undefined) {
     try {

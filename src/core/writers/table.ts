@@ -166,9 +166,10 @@ export function writeTable(result: ScanResult, rules: readonly RuleMeta[], optio
   const failOn = options.failOn ?? DEFAULT_FAIL_ON;
   const findings = sortedFindings(result.findings);
   const scanned = new Set(result.scanned).size;
+  const noun = options.noun ?? 'file';
   const out: string[] = [];
 
-  if (findings.length === 0) out.push(c.green(`No findings in ${plural(scanned, 'scanned file')}.`));
+  if (findings.length === 0) out.push(c.green(`No findings in ${plural(scanned, `scanned ${noun}`)}.`));
   else out.push(...findingsTable(findings, columns, c), ...fixHints(findings, rules, columns));
 
   if (result.errors.length > 0) {
@@ -197,11 +198,14 @@ export function writeTable(result: ScanResult, rules: readonly RuleMeta[], optio
   const bySeverity = SEVERITIES.map((s) => `${counts[s]} ${s}`).join(', ');
   const verdict = verdictOf(result, failOn);
   const tone = verdict === 'findings' ? c.red : verdict === 'incomplete' ? c.yellow : c.green;
+  const line = options.verdictLine;
   out.push(
     '',
-    `scanned ${plural(scanned, 'file')}: ${bySeverity}; ${result.errors.length} incomplete; ` +
+    `scanned ${plural(scanned, noun)}: ${bySeverity}; ${result.errors.length} incomplete; ` +
       `${result.skipped.length} skipped`,
-    tone(`verdict: ${verdict} (fail-on ${failOn})`),
+    line === undefined
+      ? tone(`verdict: ${verdict} (fail-on ${failOn})`)
+      : (line.failed ? c.red : c.green)(line.text),
   );
   return `${out.join('\n')}\n`;
 }

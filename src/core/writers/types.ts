@@ -15,6 +15,10 @@ export interface WriterOptions {
   cwd?: string;
   /** Terminal width the table writer fits itself to; defaults to 120. */
   columns?: number;
+  /** What was scanned, for the summary ("file" by default; the guard reports "text"). */
+  noun?: string;
+  /** Replaces the verdict line (the guard's verdict is an action, not a severity threshold). */
+  verdictLine?: { text: string; failed: boolean };
 }
 
 /** Renders a scan result. The returned text ends with a newline, so callers can write it as is. */
