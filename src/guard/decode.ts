@@ -194,17 +194,16 @@ function decodeRuns(
     if (text === undefined) continue;
     const start = m.index ?? 0;
     if (!push(layers, budget, { encoding, raw: text, span: { start, end: start + m[0].length } })) return;
-    // One more level: base64 of base64, URL-encoded base64.
+    // One more level, the first run only: base64 of base64, URL-encoded base64.
     if (encoding !== 'hex') {
-      for (const inner of text.matchAll(BASE64_RUN)) {
-        const innerText = decodeBase64(inner[0]);
-        if (innerText !== undefined)
-          push(layers, budget, {
-            encoding: 'base64',
-            raw: innerText,
-            span: { start, end: start + m[0].length },
-          });
-        break;
+      const inner = text.matchAll(BASE64_RUN).next().value;
+      const innerText = inner === undefined ? undefined : decodeBase64(inner[0]);
+      if (innerText !== undefined) {
+        push(layers, budget, {
+          encoding: 'base64',
+          raw: innerText,
+          span: { start, end: start + m[0].length },
+        });
       }
     }
   }

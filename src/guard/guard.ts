@@ -257,7 +257,8 @@ export function summarise(counted: readonly CountedDetection[], text: string, pa
   return part;
 }
 
-function withLabel(span: Span, detector: Detector): Span {
+/** A span with its replacement: the detector's own, else `[REDACTED:<name>]` from the detector id. */
+export function withLabel(span: Span, detector: Detector): Span {
   if (span.replacement !== undefined) return span;
   return { ...span, replacement: `[REDACTED:${detector.meta.id.replace(/^guard\//, '')}]` };
 }

@@ -11,17 +11,13 @@ export interface PrepareOptions {
   decode?: boolean;
 }
 
-export function prepareText(
-  original: string,
-  options: PrepareOptions = {},
-): PreparedText & { invisibleCount: number } {
+export function prepareText(original: string, options: PrepareOptions = {}): PreparedText {
   const norm = normalizeText(original);
   return {
     original,
     normalized: norm.text,
     normalizedToOriginal: norm.toOriginal,
     decoded: options.decode === false ? [] : decodeLayers(original, norm.text),
-    invisibleCount: norm.invisibleCount,
   };
 }
 

@@ -9,7 +9,7 @@
  * (with that match redacted) or held if a match straddles the release point.
  */
 import type { Finding } from '../core/finding.ts';
-import { applyRedactions, type CountedDetection, runDetectors, toFinding, worseAction } from './guard.ts';
+import { applyRedactions, runDetectors, toFinding, withLabel, worseAction } from './guard.ts';
 import type { ResolvedPolicy } from './policy-types.ts';
 import { prepareText } from './prepare.ts';
 import type { Detector, DetectorContext, GuardAction, Span } from './types.ts';
@@ -107,7 +107,7 @@ export function createOutputStream(options: OutputStreamOptions): OutputStream {
       }
       action = worseAction(action, c.action);
       if (span === undefined) continue;
-      if (c.action === 'redact') redactions.push(labelled(span, c));
+      if (c.action === 'redact') redactions.push(withLabel(span, c.detector));
       // Never release part of a match: stop before one that straddles the release point.
       if (span.start < limit && span.end > limit) limit = Math.max(releasedUpTo, span.start);
     }
@@ -156,9 +156,4 @@ export function createOutputStream(options: OutputStreamOptions): OutputStream {
       return action;
     },
   };
-}
-
-function labelled(span: Span, c: CountedDetection): Span {
-  if (span.replacement !== undefined) return span;
-  return { ...span, replacement: `[REDACTED:${c.detector.meta.id.replace(/^guard\//, '')}]` };
 }

@@ -1,3 +1,4 @@
+import { MAX_CANARY_LENGTH, MIN_CANARY_LENGTH } from '../canary.ts';
 import { normalizeText } from '../normalize.ts';
 import { originalSpan } from '../prepare.ts';
 import type { Detection, Detector, DetectorContext, DetectorMeta, PreparedText, Span } from '../types.ts';
@@ -19,16 +20,16 @@ const meta: DetectorMeta = {
   window: 256,
 };
 
-/**
- * Canaries shorter than this are ignored. A canary proves a leak only because it cannot appear by chance:
+/*
+ * Canaries shorter than MIN_CANARY_LENGTH (8, shared with canary.ts so the planted and the searched-for
+ * canaries agree) are ignored. A canary proves a leak only because it cannot appear by chance:
  * eight random alphanumerics occur at random about once in 36^8 ≈ 2.8 × 10^12 positions, while a
  * four-character one turns up in ordinary text, code and every long base64 string (its encodings are
  * searched too, which multiplies the chances). Short canaries would make this detector fire on noise.
  */
-const MIN_CANARY = 8;
-/** Canaries considered per call, and the length kept of each (planted canaries are short tokens). */
+
+/** Canaries considered per call; each is at most MAX_CANARY_LENGTH (planted canaries are short tokens). */
 const MAX_CANARIES = 32;
-const MAX_CANARY_LENGTH = 256;
 
 /**
  * What may sit between two characters of a canary in the normalised text, up to three of them: whitespace
@@ -93,7 +94,7 @@ function base64Forms(canary: string): string[] {
     const skip = Math.ceil((shift * 8) / 6);
     const keep = Math.floor(((shift + bytes.length) * 8) / 6);
     const stable = encoded.slice(skip, keep);
-    if (stable.length >= MIN_CANARY) {
+    if (stable.length >= MIN_CANARY_LENGTH) {
       forms.add(stable);
       forms.add(stable.replace(/\+/g, '-').replace(/\//g, '_'));
     }
@@ -121,7 +122,7 @@ export const canaryLeakDetector: Detector = {
   detect(text: PreparedText, ctx: DetectorContext): Detection[] {
     const canaries = (ctx.canaries ?? [])
       .map((c) => c.trim())
-      .filter((c) => c.length >= MIN_CANARY && c.length <= MAX_CANARY_LENGTH)
+      .filter((c) => c.length >= MIN_CANARY_LENGTH && c.length <= MAX_CANARY_LENGTH)
       .slice(0, MAX_CANARIES);
     if (canaries.length === 0) return [];
     const out: Detection[] = [];
@@ -143,7 +144,7 @@ export const canaryLeakDetector: Detector = {
         report(canary, { start: at, end: at + canary.length }, 'verbatim', 1);
       // Case, width, homoglyph, invisible-character and spacing changes: search the normalised text.
       const chars = foldedChars(canary);
-      if (chars.length >= MIN_CANARY) {
+      if (chars.length >= MIN_CANARY_LENGTH) {
         let from = 0;
         for (let n = 0; n < MAX_DETECTIONS; n++) {
           const hit = spacedMatch(text.normalized, chars, from);

@@ -113,7 +113,7 @@ function anchorIndex(patterns: readonly PhrasePattern[]): AnchorIndex {
     const anchors = [
       ...new Set(patterns.flatMap((p) => [...(p.anchors ?? []), ...(p.alsoAnchors ?? [])])),
     ].sort((a, b) => b.length - a.length);
-    const escaped = anchors.map((a) => a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const escaped = anchors.map(escapeRegExp);
     const prefixes = new Map(anchors.map((a) => [a, anchors.filter((b) => b !== a && a.startsWith(b))]));
     index = { re: new RegExp(escaped.length > 0 ? escaped.join('|') : '(?!)', 'g'), prefixes };
     ANCHORS.set(patterns, index);
