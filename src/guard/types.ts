@@ -96,12 +96,25 @@ export interface DetectorMeta extends RuleMeta {
    * (a classifier) set `Infinity` and are not run on streams until the end.
    */
   window: number;
+  /**
+   * For detectors with `pending`: how much already-released text a match completed later can still start in
+   * (the `api_key = ` before a value that is still arriving). Defaults to `window`.
+   */
+  lookback?: number;
 }
 
 /** A detector: metadata beside one pure, synchronous check. */
 export interface Detector {
   meta: DetectorMeta;
   detect(text: PreparedText, ctx: DetectorContext): Detection[];
+  /**
+   * Streams only: the offset in `tail` (the last `window` characters produced so far) from which a match
+   * may still be forming, or `tail.length` when nothing is in progress. Lets the output stream release
+   * text at once instead of holding a whole window: a secret is held only while a token-like run or an
+   * unclosed `-----BEGIN` is open, a markdown link only while its brackets are open. Without it the stream
+   * holds back `window` characters.
+   */
+  pending?(tail: string, ctx: DetectorContext): number;
 }
 
 /** What `scanInput` / `scanOutput` return. */

@@ -115,6 +115,47 @@ test('the stream holds back no more than the largest detector window', () => {
   assert.equal(released + s.end().release.length, text.length);
 });
 
+test('clean prose is released while the model is still writing, a few tokens behind', () => {
+  const random = mulberry32(23);
+  const text = `${filler(random, 400)}.`;
+  const s = guard.outputStream();
+  let released = 0;
+  let worstLag = 0;
+  let pushed = 0;
+  for (const c of chunks(text, random, 6)) {
+    pushed += c.length;
+    released += s.push(c).release.length;
+    if (pushed > 200) worstLag = Math.max(worstLag, pushed - released);
+  }
+  released += s.end().release.length;
+  assert.equal(released, text.length);
+  // The step (48) plus the word being written; nothing like the 4,096-character window a PEM key needs.
+  assert.ok(worstLag < 80, `lagged ${worstLag} characters`);
+});
+
+test('a private key, a key assignment and a card number split one character at a time never leak', () => {
+  const random = mulberry32(29);
+  const pem = [
+    '-----BEGIN PRIVATE KEY-----',
+    'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj',
+    'MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu',
+    '-----END PRIVATE KEY-----',
+  ].join('\n');
+  const cases = [
+    { secret: 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj', text: pem },
+    { secret: 'Zx81Lq0PmW7vBt2K', text: 'set api_key = "Zx81Lq0PmW7vBt2Kd4Rc9sYe" in the file' },
+    { secret: '1111 1111', text: 'card 4111 1111 1111 1111 expires soon' },
+  ];
+  for (const c of cases) {
+    for (const max of [1, 3, 17]) {
+      const text = `${filler(random, 80)} ${c.text} ${filler(random, 80)}`;
+      const { released, action } = stream(text, random, max);
+      assert.notEqual(action, 'allow', c.text);
+      assert.ok(!released.includes(c.secret), `${c.secret} leaked with chunks of ${max}`);
+    }
+  }
+});
+
 test('a long stream keeps memory bounded (text is trimmed behind the release point)', () => {
   const s = guard.outputStream();
   const piece = 'lorem ipsum dolor sit amet '.repeat(40);

@@ -150,6 +150,11 @@ const DESCRIBE: Record<string, string> = {
  */
 export const ansiEscapeDetector: Detector = {
   meta,
+  // Held from the last ESC or CSI byte in the window: a sequence may still be completing.
+  pending: (tail) => {
+    const at = Math.max(tail.lastIndexOf('\u001b'), tail.lastIndexOf('\u009b'));
+    return at < 0 ? tail.length : at;
+  },
   detect(text: PreparedText, ctx: DetectorContext): Detection[] {
     const original = text.original;
     const out: Detection[] = [];

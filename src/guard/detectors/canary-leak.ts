@@ -119,6 +119,8 @@ function* occurrences(haystack: string, needle: string): Generator<number> {
  */
 export const canaryLeakDetector: Detector = {
   meta,
+  // Canaries are searched spaced out and encoded too, so with any planted the whole window is held.
+  pending: (tail, ctx) => ((ctx.canaries?.length ?? 0) > 0 ? 0 : tail.length),
   detect(text: PreparedText, ctx: DetectorContext): Detection[] {
     const canaries = (ctx.canaries ?? [])
       .map((c) => c.trim())

@@ -1,5 +1,6 @@
 import type { Detection, Detector, DetectorContext, DetectorMeta, PreparedText } from '../types.ts';
 import { codeRanges, inRanges } from './markdown-code.ts';
+import { lastUnclosed, trailingTokenStart } from './pending.ts';
 import { Claims, containsAllowedPhrase, MAX_DETECTIONS } from './redact-utils.ts';
 
 const meta: DetectorMeta = {
@@ -16,6 +17,7 @@ const meta: DetectorMeta = {
   defaultAction: 'redact',
   defaultThreshold: 0.5,
   window: 512,
+  lookback: 64,
 };
 
 interface Pattern {
@@ -116,6 +118,13 @@ function extentEnd(text: string, p: Pattern, start: number, matchEnd: number): n
  */
 export const htmlInjectionDetector: Detector = {
   meta,
+  // An unclosed tag or `<script>` element, or a `javascript:` URL token still growing.
+  pending: (tail) =>
+    Math.min(
+      trailingTokenStart(tail),
+      lastUnclosed(tail, '<', '>'),
+      lastUnclosed(tail.toLowerCase(), '<script', '</script'),
+    ),
   detect(text: PreparedText, ctx: DetectorContext): Detection[] {
     const original = text.original;
     // Cheap exit: every pattern needs `<` or `](` (or `=` before a script URL).

@@ -1,5 +1,6 @@
 import type { Detection, Detector, DetectorContext, DetectorMeta, PreparedText } from '../types.ts';
 import { codeRanges, inRanges } from './markdown-code.ts';
+import { lastUnclosed, openMarkdownLink, trailingTokenStart } from './pending.ts';
 import { Claims, containsAllowedPhrase, MAX_DETECTIONS } from './redact-utils.ts';
 import { hostMatcher, urlCarriesData, urlHost } from './url-host.ts';
 
@@ -19,6 +20,8 @@ const meta: DetectorMeta = {
   defaultThreshold: 0.5,
   // `![` + 400 characters of alt text + `](` + a 2,048-character URL.
   window: 2400,
+  // Everything a match needs is held by `pending` (the open bracket, tag or URL token).
+  lookback: 64,
 };
 
 /** The longest URL examined; a prefix that long is enough to see the host and the data. */
@@ -139,6 +142,14 @@ const DESCRIBE: Record<Element, string> = {
  */
 export const markdownExfiltrationDetector: Detector = {
   meta,
+  // Open `[`/`](`, an unclosed `<` tag or `url(`, or a URL token still growing.
+  pending: (tail) =>
+    Math.min(
+      trailingTokenStart(tail),
+      openMarkdownLink(tail),
+      lastUnclosed(tail, '<', '>'),
+      lastUnclosed(tail, 'url(', ')'),
+    ),
   detect(text: PreparedText, ctx: DetectorContext): Detection[] {
     const original = text.original;
     const out: Detection[] = [];

@@ -8,6 +8,7 @@ import {
   ssnValid,
   ukNinoValid,
 } from './checksums.ts';
+import { trailingNumberGroups } from './pending.ts';
 import { Claims, containsAllowedPhrase, MAX_DETECTIONS } from './redact-utils.ts';
 
 const meta: DetectorMeta = {
@@ -26,6 +27,7 @@ const meta: DetectorMeta = {
   defaultThreshold: 0.5,
   // The longest match is an IBAN written in groups (34 characters + 8 spaces) or an address with its domain.
   window: 128,
+  lookback: 32,
 };
 
 type Kind = 'email' | 'phone' | 'card' | 'iban' | 'ssn' | 'uk-nino' | 'es-dni';
@@ -204,6 +206,7 @@ function collect(original: string): Found[] {
  */
 export const piiDetector: Detector = {
   meta,
+  pending: (tail) => trailingNumberGroups(tail),
   detect(text: PreparedText, ctx: DetectorContext): Detection[] {
     const out: Detection[] = [];
     for (const f of collect(text.original)) {

@@ -1,4 +1,5 @@
 import type { Detection, Detector, DetectorContext, DetectorMeta, PreparedText } from '../types.ts';
+import { lastUnclosed, trailingTokenStart } from './pending.ts';
 import {
   Claims,
   containsAllowedPhrase,
@@ -39,6 +40,8 @@ const meta: DetectorMeta = {
   defaultThreshold: 0.5,
   // The longest thing matched whole is a PEM private key (a 4096-bit RSA key in PKCS#8 is about 3.3 KB).
   window: 4096,
+  // `api_key = ` or `Bearer ` released before the value arrived: the value is redacted from there on.
+  lookback: 128,
 };
 
 const PEM_HINT = ['-----BEGIN '];
@@ -325,6 +328,8 @@ function collect(text: PreparedText): Found[] {
  */
 export const secretDetector: Detector = {
   meta,
+  // Secrets are whitespace-free tokens, or PEM blocks between BEGIN and END lines.
+  pending: (tail) => Math.min(trailingTokenStart(tail), lastUnclosed(tail, '-----BEGIN', '-----END')),
   detect(text: PreparedText, ctx: DetectorContext): Detection[] {
     const out: Detection[] = [];
     for (const f of collect(text)) {

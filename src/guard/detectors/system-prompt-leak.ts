@@ -213,6 +213,8 @@ interface Run {
  */
 export const systemPromptLeakDetector: Detector = {
   meta,
+  // Overlap is measured over the whole window, and only when there is a system prompt to leak.
+  pending: (tail, ctx) => (ctx.systemPrompt ? 0 : tail.length),
   detect(text: PreparedText, ctx: DetectorContext): Detection[] {
     if (!ctx.systemPrompt) return [];
     const index = promptIndex(ctx);
