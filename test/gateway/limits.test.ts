@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import type { Limiter } from '../../src/gateway/contracts.ts';
+import { ParapetError } from '../../src/core/errors.ts';
+import type { LimitDecision, Limiter } from '../../src/gateway/contracts.ts';
 import {
   createLimiter,
   createMemoryLimiter,
@@ -356,10 +357,26 @@ describe('redis limiter', { timeout: 120_000 }, () => {
     }
   });
 
+  test('a malformed Redis URL is refused at creation, without repeating its password', () => {
+    const urls = ['garbage', 'http://127.0.0.1:6379', 'redis://127.0.0.1:notaport', 'redis://', ''];
+    for (const url of [...urls, 'redis://user:s3cret@host:notaport', 'http://user:s3cret@host:6379']) {
+      assert.throws(
+        () => createLimiter({ redis: url || 'x' }),
+        (err: unknown) =>
+          err instanceof ParapetError && err.code === 'USAGE' && !err.message.includes('s3cret'),
+        url,
+      );
+    }
+  });
+
   test('Redis never reachable: admit fails closed with LimiterUnavailableError, no hang', async () => {
     const limiter = createRedisLimiter({ url: `redis://127.0.0.1:${await freePort()}` });
     try {
-      await assert.rejects(limiter.admit('k', { requestsPerMinute: 1 }, 0), LimiterUnavailableError);
+      await assert.rejects(limiter.admit('k', { requestsPerMinute: 1 }, 0), (err: unknown) => {
+        assert.ok(err instanceof LimiterUnavailableError);
+        assert.match(err.message, /Redis for rate limits is unavailable: .*ECONNREFUSED/);
+        return true;
+      });
       // While ioredis retries in the background, later calls fail at once instead of queueing.
       await assert.rejects(limiter.admit('k', { requestsPerMinute: 1 }, 0), LimiterUnavailableError);
       await assert.rejects(limiter.settle('k', 5), LimiterUnavailableError);
@@ -368,17 +385,25 @@ describe('redis limiter', { timeout: 120_000 }, () => {
     }
   });
 
-  test('Redis gone mid-use: fails closed with a message that says so', async () => {
-    const own = await startRedis();
+  test('Redis gone mid-use: fails closed, then heals once it is back', async () => {
+    let own = await startRedis();
     const limiter = createRedisLimiter({ url: own.url });
     try {
-      assert.equal((await limiter.admit('k', { requestsPerMinute: 5 }, 0)).allowed, true);
+      const key = `k_${randomUUID()}`;
+      assert.equal((await limiter.admit(key, { requestsPerMinute: 5 }, 0)).allowed, true);
       await own.stop();
-      await assert.rejects(limiter.admit('k', { requestsPerMinute: 5 }, 0), (err: unknown) => {
-        assert.ok(err instanceof LimiterUnavailableError);
-        assert.match(err.message, /Redis for rate limits is unavailable/);
-        return true;
-      });
+      await assert.rejects(limiter.admit(key, { requestsPerMinute: 5 }, 0), LimiterUnavailableError);
+      own = await startRedis({ port: own.port });
+      // ioredis reconnects in the background (backoff up to 2 s); poll until it has, 10 s at most.
+      let decision: LimitDecision | undefined;
+      for (let attempt = 0; attempt < 100 && !decision; attempt += 1) {
+        decision = await limiter.admit(key, { requestsPerMinute: 5 }, 0).catch((err: unknown) => {
+          assert.ok(err instanceof LimiterUnavailableError);
+          return new Promise<undefined>((resolve) => setTimeout(resolve, 100));
+        });
+      }
+      // The new server started empty: the request before the outage is forgotten, as Redis forgot it.
+      assert.equal(decision?.remaining, 4);
     } finally {
       await limiter.close();
       await own.stop();

@@ -54,7 +54,8 @@ export function bucketExpiry(bucket: number): number {
   return (bucket + 1) * BUCKET_MS + WINDOW_MS;
 }
 
-interface Bucket {
+/** One second of one key's use. */
+export interface Bucket {
   second: number;
   requests: number;
   tokens: number;

@@ -14,6 +14,7 @@
  * background, and the first command after it is back succeeds.
  */
 import { Redis } from 'ioredis';
+import { ParapetError } from '../../core/errors.ts';
 import type { KeyLimits, LimitDecision, Limiter } from '../contracts.ts';
 import { BUCKET_MS, LimiterUnavailableError, normalizeLimit, normalizeTokens, WINDOW_MS } from './memory.ts';
 
@@ -145,11 +146,13 @@ interface ScriptedRedis extends Redis {
 
 /**
  * Per-key limits shared through Redis. Connects on first use; see the file comment for the failure
- * behaviour. Requires Redis 5 or later (scripts that read `TIME` and then write).
+ * behaviour. Requires Redis 5 or later (scripts that read `TIME` and then write). Throws a `USAGE`
+ * ParapetError at once for a URL that is not `redis://` or `rediss://` with a host.
  */
 export function createRedisLimiter(options: RedisLimiterOptions): Limiter {
   const prefix = options.prefix ?? 'parapet:rl:';
   const commandTimeout = options.commandTimeoutMs ?? 1000;
+  checkRedisUrl(options.url);
   let redis: ScriptedRedis;
   try {
     redis = new Redis(options.url, {
@@ -163,7 +166,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): Limiter {
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     }) as ScriptedRedis;
   } catch (err) {
-    throw new LimiterUnavailableError(`invalid Redis URL for rate limits: ${describe(err)}`, { cause: err });
+    throw new ParapetError('USAGE', `invalid Redis URL for rate limits: ${describe(err)}`, { cause: err });
   }
   // ioredis reports connection errors as events and prints them when nobody listens; a library must not
   // print. The error reaches the caller as the rejection of the command that needed the connection.
@@ -191,7 +194,8 @@ export function createRedisLimiter(options: RedisLimiterOptions): Limiter {
         await connecting;
         return;
       } catch (err) {
-        throw unavailable(err);
+        // ioredis rejects with a bare "Connection is closed"; the error event said why (ECONNREFUSED...).
+        throw unavailable(lastError ?? err);
       }
     }
     throw unavailable(lastError);
@@ -261,4 +265,22 @@ export function createRedisLimiter(options: RedisLimiterOptions): Limiter {
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Refuses what ioredis would silently reinterpret: it takes `garbage` for a host name, `http://x:1` for a
+ * socket path and an invalid port for 6379. The message never repeats the URL, which may hold a password.
+ */
+function checkRedisUrl(url: string): void {
+  const usage = 'the Redis URL for rate limits must look like redis://[user:password@]host:port[/db]';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ParapetError('USAGE', `${usage} (it is not a URL)`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new ParapetError('USAGE', `${usage} (it starts with ${parsed.protocol})`);
+  }
+  if (!parsed.hostname) throw new ParapetError('USAGE', `${usage} (it has no host)`);
 }
