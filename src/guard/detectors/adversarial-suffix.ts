@@ -264,25 +264,78 @@ function judge(
   };
 }
 
-/** Optimised gibberish suffixes (and such stretches inside long texts); code, URLs, maths and non-Latin text excluded. */
-/** Tokens with ASCII punctuation and a run of three letters: the only ones `classify` can find glued. */
-const GLUE_CANDIDATE = /(?<!\S)(?=\S*\p{L}{3})(?=\S*[!-/:-@[-`{-~])\S+/gu;
+const LETTER = /\p{L}/u;
+
+/** ECMAScript's `\s`: what the tokenizer splits on. */
+function isSpace(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    (c >= 0x80 &&
+      (c === 0xa0 ||
+        c === 0x1680 ||
+        (c >= 0x2000 && c <= 0x200a) ||
+        c === 0x2028 ||
+        c === 0x2029 ||
+        c === 0x202f ||
+        c === 0x205f ||
+        c === 0x3000 ||
+        c === 0xfeff))
+  );
+}
+
+/** ASCII punctuation, the `[!-/:-@[-`{-~]` class. */
+function isAsciiPunct(c: number): boolean {
+  return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
+}
 
 /**
- * A cheap necessary condition, checked before tokenising: at least MIN_GLUED tokens that could be glued.
- * Most prompts have none beyond words ending in a full stop or comma, so the detector costs one scan.
+ * A cheap necessary condition, checked before tokenising: at least MIN_GLUED tokens that could be glued
+ * (ASCII punctuation and a run of three letters, the only ones `classify` can find glued). Most prompts
+ * have none beyond words ending in a full stop or comma, so the detector costs one pass over char codes.
  */
 function mayHaveGlue(text: string): boolean {
+  const s = text.length > MAX_CHARS ? text.slice(-MAX_CHARS) : text;
+  const n = s.length;
   let candidates = 0;
-  for (const m of text.slice(-MAX_CHARS).matchAll(GLUE_CANDIDATE)) {
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpace(s.charCodeAt(i))) i++;
+    const start = i;
+    let punct = false;
+    let run = 0;
+    let threeLetters = false;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (isSpace(c)) break;
+      let width = 1;
+      if (isAsciiPunct(c)) {
+        punct = true;
+        run = 0;
+      } else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
+        if (++run >= 3) threeLetters = true;
+      } else if (c < 0x80) {
+        run = 0;
+      } else {
+        const cp = s.codePointAt(i) ?? c;
+        width = cp > 0xffff ? 2 : 1;
+        if (LETTER.test(String.fromCodePoint(cp))) {
+          if (++run >= 3) threeLetters = true;
+        } else run = 0;
+      }
+      i += width;
+    }
+    if (!punct || !threeLetters) continue;
+    const token = s.slice(start, i);
     // The same judgement tokenize makes (classify), on these few tokens only: hyphenated words, accented
     // words before a comma, URLs and base64 are not glued.
-    if (!GLUE.test(m[0].replace(LEAD, '').replace(TRAIL, '')) || classify(m[0], 0).weird < 1) continue;
+    if (!GLUE.test(token.replace(LEAD, '').replace(TRAIL, '')) || classify(token, 0).weird < 1) continue;
     if (++candidates >= MIN_GLUED) return true;
   }
   return false;
 }
 
+/** Optimised gibberish suffixes (and such stretches inside long texts); code, URLs, maths and non-Latin text excluded. */
 export const adversarialSuffixDetector: Detector = {
   meta,
   detect(text, ctx) {
