@@ -397,9 +397,10 @@ describe('redis limiter', { timeout: 120_000 }, () => {
       // ioredis reconnects in the background (backoff up to 2 s); poll until it has, 10 s at most.
       let decision: LimitDecision | undefined;
       for (let attempt = 0; attempt < 100 && !decision; attempt += 1) {
-        decision = await limiter.admit(key, { requestsPerMinute: 5 }, 0).catch((err: unknown) => {
+        decision = await limiter.admit(key, { requestsPerMinute: 5 }, 0).catch(async (err: unknown) => {
           assert.ok(err instanceof LimiterUnavailableError);
-          return new Promise<undefined>((resolve) => setTimeout(resolve, 100));
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return undefined;
         });
       }
       // The new server started empty: the request before the outage is forgotten, as Redis forgot it.
