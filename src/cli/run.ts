@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, ParapetError } from '../core/errors.ts';
+import { auditCommand } from './commands/audit.ts';
 import { guardCommand } from './commands/guard.ts';
 import { scanCommand } from './commands/scan.ts';
 import { type CliIO, EXIT } from './io.ts';
@@ -24,6 +25,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     )
     .addCommand(
       guardCommand(io, (c) => {
+        code = c;
+      }),
+    )
+    .addCommand(
+      auditCommand(io, (c) => {
         code = c;
       }),
     );
