@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, ParapetError } from '../core/errors.ts';
-import { auditCommand } from './commands/audit.ts';
 import { guardCommand } from './commands/guard.ts';
+import { keysCommand } from './commands/keys.ts';
 import { scanCommand } from './commands/scan.ts';
 import { type CliIO, EXIT } from './io.ts';
 import { VERSION } from './version.ts';
@@ -29,7 +29,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       }),
     )
     .addCommand(
-      auditCommand(io, (c) => {
+      keysCommand(io, (c) => {
         code = c;
       }),
     );
