@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, ParapetError } from '../core/errors.ts';
+import { auditCommand } from './commands/audit.ts';
 import { guardCommand } from './commands/guard.ts';
 import { keysCommand } from './commands/keys.ts';
 import { scanCommand } from './commands/scan.ts';
@@ -30,6 +31,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     )
     .addCommand(
       keysCommand(io, (c) => {
+        code = c;
+      }),
+    )
+    .addCommand(
+      auditCommand(io, (c) => {
         code = c;
       }),
     );
