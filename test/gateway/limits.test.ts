@@ -143,6 +143,9 @@ function sharedSuite(make: MakeLimiter): void {
       assert.ok(refused.retryAfterMs >= WINDOW_MS);
       assert.equal((await limiter.admit(key, limits, Number.POSITIVE_INFINITY)).reason, 'tokens');
       assert.equal((await limiter.admit(key, limits, 100)).allowed, true);
+      // Still 'tokens' once the request budget is spent too: waiting would never help.
+      assert.equal((await limiter.admit(key, limits, 101)).reason, 'tokens');
+      assert.equal((await limiter.admit(key, limits, 1)).reason, 'requests');
     }));
 
   test('both budgets spent: reason requests, and the wait covers both', () =>

@@ -199,8 +199,8 @@ export interface WindowTotals {
  * The admission decision from one key's live buckets (oldest first) and totals. Both budgets must allow;
  * when refused, `retryAfterMs` is the wait until BOTH would allow, and `reason` names the request budget
  * when both ran out. A request whose estimate alone exceeds the token limit can never be admitted: it is
- * refused for `tokens` with a full window as its wait (the caller can tell this case by comparing the
- * estimate with `limit`, and answer 400 rather than 429).
+ * refused for `tokens` (whatever the request budget says) with a full window as its wait; the caller can
+ * tell this case by comparing the estimate with `limit`, and answer 400 rather than 429.
  */
 export function decide(
   buckets: readonly Bucket[],
@@ -220,15 +220,13 @@ export function decide(
       remaining: requestLimit > 0 ? requestLimit - totals.requests - 1 : 0,
     };
   }
+  const hopeless = tokenLimit > 0 && tokens > tokenLimit;
   let wait = 0;
   if (requestsOver > 0) wait = Math.max(wait, waitToFree(buckets, 'requests', requestsOver, time));
   if (tokensOver > 0) {
-    wait = Math.max(
-      wait,
-      tokens > tokenLimit ? WINDOW_MS + BUCKET_MS : waitToFree(buckets, 'tokens', tokensOver, time),
-    );
+    wait = Math.max(wait, hopeless ? WINDOW_MS + BUCKET_MS : waitToFree(buckets, 'tokens', tokensOver, time));
   }
-  const reason = requestsOver > 0 ? 'requests' : 'tokens';
+  const reason = requestsOver > 0 && !hopeless ? 'requests' : 'tokens';
   const limit = reason === 'requests' ? requestLimit : tokenLimit;
   const used = reason === 'requests' ? totals.requests : totals.tokens;
   return { allowed: false, reason, retryAfterMs: wait, limit, remaining: Math.max(0, limit - used) };

@@ -103,16 +103,17 @@ local function waitToFree(counts, amount)
   end
   return WINDOW + BUCKET
 end
+local hopeless = tokenLimit > 0 and cost > tokenLimit
 local wait = 0
 if requestsOver > 0 then wait = math.max(wait, waitToFree(requests, requestsOver)) end
 if tokensOver > 0 then
-  if cost > tokenLimit then
+  if hopeless then
     wait = math.max(wait, WINDOW + BUCKET)
   else
     wait = math.max(wait, waitToFree(tokens, tokensOver))
   end
 end
-if requestsOver > 0 then
+if requestsOver > 0 and not hopeless then
   return { 0, 1, wait, requestLimit, math.max(0, requestLimit - usedRequests) }
 end
 return { 0, 2, wait, tokenLimit, math.max(0, tokenLimit - usedTokens) }
