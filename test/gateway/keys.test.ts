@@ -83,6 +83,21 @@ test('a revoked key no longer authenticates; revoking again keeps the first time
   }
 });
 
+test('a revocation made through one handle is seen at once by another (a running gateway)', () => {
+  const path = storePath();
+  const gateway = openKeyStore(path);
+  const cli = openKeyStore(path);
+  try {
+    const { record, secret } = cli.create({ name: 'shared' });
+    assert.equal(gateway.authenticate(secret)?.id, record.id);
+    cli.revoke(record.id);
+    assert.equal(gateway.authenticate(secret), undefined);
+  } finally {
+    cli.close();
+    gateway.close();
+  }
+});
+
 test('list hides revoked keys unless asked', () => {
   const store = openKeyStore(storePath());
   try {
