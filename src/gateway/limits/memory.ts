@@ -28,8 +28,6 @@ export class LimiterUnavailableError extends Error {
 export const BUCKET_MS = 1000;
 /** The window length: a bucket counts until this long after the end of its second. */
 export const WINDOW_MS = 60_000;
-/** Buckets alive at any moment: the current second and the 60 before it. */
-export const LIVE_BUCKETS = WINDOW_MS / BUCKET_MS + 1;
 /**
  * Largest token count recorded at once. Keeps the arithmetic exact (in JavaScript and in Redis's Lua,
  * whose numbers are doubles) when an estimate is absurd or infinite; such a request is refused anyway.
@@ -61,7 +59,7 @@ export interface Bucket {
   tokens: number;
 }
 
-/** One key's live buckets, oldest first; at most LIVE_BUCKETS long. */
+/** One key's live buckets, oldest first: at most 61 (the current second and the 60 before it). */
 interface KeyWindow {
   buckets: Bucket[];
 }

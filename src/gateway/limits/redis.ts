@@ -175,6 +175,9 @@ export function createRedisLimiter(options: RedisLimiterOptions): Limiter {
   redis.on('error', (err) => {
     lastError = err;
   });
+  redis.on('ready', () => {
+    lastError = undefined;
+  });
   redis.defineCommand('parapetAdmit', { numberOfKeys: 1, lua: ADMIT_LUA });
   redis.defineCommand('parapetSettle', { numberOfKeys: 1, lua: SETTLE_LUA });
 
@@ -226,8 +229,9 @@ export function createRedisLimiter(options: RedisLimiterOptions): Limiter {
         throw unavailable(err);
       }
       const [allowed, reason, retryAfterMs, limit, remaining] = reply.map(Number);
-      if (allowed === 1)
+      if (allowed === 1) {
         return { allowed: true, retryAfterMs: 0, limit: limit ?? 0, remaining: remaining ?? 0 };
+      }
       return {
         allowed: false,
         reason: reason === 1 ? 'requests' : 'tokens',
