@@ -1,0 +1,157 @@
+/**
+ * Ollama's API: /api/chat and /api/generate filtered like their OpenAI twins (NDJSON streaming, on by
+ * default as in Ollama), /api/tags filtered by the key's models, /api/version passed through, and the
+ * management endpoints (pull, push, create, delete, copy, blobs) refused unless the key has `admin` scope.
+ * A refused management call never reaches the upstream.
+ */
+import { Readable } from 'node:stream';
+import type { Context, Hono } from 'hono';
+import type { UpstreamConfig } from '../config-types.ts';
+import { GatewayError } from '../errors.ts';
+import type { GatewayDeps } from './deps.ts';
+import type { Exchange } from './exchange.ts';
+import { handle } from './handle.ts';
+import { handleInference, type InferenceRoute } from './inference.ts';
+import { listModels } from './models.ts';
+import { passThrough } from './proxy.ts';
+import { authenticate, parseJsonObject, readBodyCapped, requireScope } from './request.ts';
+
+const ollamaStreams = (body: Record<string, unknown>) => body.stream !== false;
+
+const CHAT: InferenceRoute = {
+  kind: 'ollama-chat',
+  api: 'ollama',
+  path: '/api/chat',
+  wantsStream: ollamaStreams,
+};
+const GENERATE: InferenceRoute = {
+  kind: 'ollama-generate',
+  api: 'ollama',
+  path: '/api/generate',
+  wantsStream: ollamaStreams,
+};
+
+/** Management endpoints: method, path, and the body field naming the model (for routing). */
+const MANAGEMENT: readonly { method: 'post' | 'delete'; path: string; modelField: string }[] = [
+  { method: 'post', path: '/api/pull', modelField: 'model' },
+  { method: 'post', path: '/api/push', modelField: 'model' },
+  { method: 'post', path: '/api/create', modelField: 'model' },
+  { method: 'delete', path: '/api/delete', modelField: 'model' },
+  { method: 'post', path: '/api/copy', modelField: 'source' },
+];
+
+export function registerOllamaRoutes(app: Hono, deps: GatewayDeps): void {
+  for (const route of [CHAT, GENERATE]) {
+    app.post(
+      route.path,
+      handle(deps, route.path, (c, ex) => handleInference(deps, c, ex, route)),
+    );
+  }
+
+  app.get(
+    '/api/tags',
+    handle(deps, '/api/tags', async (c, ex) => {
+      const key = authenticate(deps, c);
+      ex.setKey(key);
+      requireScope(key, 'inference');
+      const ollamas = deps.upstreams.all().filter((u) => u.kind === 'ollama');
+      const models = await listModels(deps, ex, key, ollamas, c.req.raw.signal);
+      return Response.json({ models: models.map((m) => m.entry) });
+    }),
+  );
+
+  app.get(
+    '/api/version',
+    handle(deps, '/api/version', async (c, ex) => {
+      const key = authenticate(deps, c);
+      ex.setKey(key);
+      requireScope(key, 'inference');
+      return forward(deps, c, ex, firstOllama(deps), undefined);
+    }),
+  );
+
+  for (const m of MANAGEMENT) {
+    app[m.method](
+      m.path,
+      handle(deps, m.path, async (c, ex) => {
+        requireAdmin(deps, c, ex);
+        const bytes = await readBodyCapped(c, deps.config.limits.maxBodyBytes);
+        const body = bytes.byteLength > 0 ? parseJsonObject(bytes) : {};
+        const named = body[m.modelField] ?? body.name;
+        if (typeof named === 'string') ex.record.model = named;
+        const upstream =
+          (typeof named === 'string' ? deps.upstreams.route(named) : undefined) ?? firstOllama(deps);
+        if (upstream.kind !== 'ollama') {
+          throw new GatewayError(
+            400,
+            'wrong_api_for_model',
+            `Upstream ${upstream.name} is not an Ollama server.`,
+          );
+        }
+        return forward(deps, c, ex, upstream, bytes);
+      }),
+    );
+  }
+
+  // Blobs (model layers for /api/create) can be gigabytes: streamed through, not held, admin keys only.
+  for (const method of ['head', 'post'] as const) {
+    app.on(
+      method.toUpperCase(),
+      '/api/blobs/:digest',
+      handle(deps, '/api/blobs/:digest', async (c, ex) => {
+        requireAdmin(deps, c, ex);
+        const raw = c.req.raw.body;
+        const body = raw
+          ? Readable.fromWeb(raw as import('node:stream/web').ReadableStream<Uint8Array>)
+          : null;
+        return forward(
+          deps,
+          c,
+          ex,
+          firstOllama(deps),
+          body,
+          `/api/blobs/${encodeURIComponent(c.req.param('digest') ?? '')}`,
+        );
+      }),
+    );
+  }
+}
+
+function requireAdmin(deps: GatewayDeps, c: Context, ex: Exchange): void {
+  const key = authenticate(deps, c);
+  ex.setKey(key);
+  requireScope(key, 'admin');
+}
+
+function firstOllama(deps: GatewayDeps): UpstreamConfig {
+  const u = deps.upstreams.firstOfKind('ollama');
+  if (!u) throw new GatewayError(404, 'not_found', 'No Ollama upstream is configured.');
+  return u;
+}
+
+/** Sends the request on unchanged (method, body, content type) and streams the answer back. */
+async function forward(
+  deps: GatewayDeps,
+  c: Context,
+  ex: Exchange,
+  upstream: UpstreamConfig,
+  body: Uint8Array | Readable | null | undefined,
+  path = new URL(c.req.url).pathname,
+): Promise<Response> {
+  ex.record.upstream = upstream.name;
+  const headers: Record<string, string> = {};
+  const type = c.req.header('content-type');
+  if (type) headers['content-type'] = type;
+  const length = c.req.header('content-length');
+  if (length && body instanceof Readable) headers['content-length'] = length;
+  ex.upstreamStarted = deps.now();
+  const res = await deps.upstreams.send(upstream, {
+    method: c.req.method,
+    path,
+    headers,
+    body: body ?? null,
+    signal: c.req.raw.signal,
+    requestId: ex.id,
+  });
+  return passThrough(ex, res);
+}
