@@ -7,7 +7,7 @@
  * usual trade for an access log. Nothing here throws into a request: a failed write keeps the records
  * queued for the next flush and is reported through `stats()`.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { describeError, ParapetError } from '../core/errors.ts';
@@ -301,7 +301,10 @@ function fileIdentity(path: string): string | undefined {
 function openWritable(path: string): Database.Database {
   let db: Database.Database;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      createPrivate(path);
+    }
     db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
     throw new ParapetError('UNREADABLE', `cannot open audit log ${path}: ${describeError(err)}`);
@@ -330,6 +333,20 @@ function openWritable(path: string): Database.Database {
     db.close();
     if (err instanceof ParapetError) throw err;
     throw new ParapetError('MALFORMED', `cannot use audit log ${path}: ${describeError(err)}`);
+  }
+}
+
+/**
+ * Creates the file owner-only before SQLite sees it: records name keys and, with `audit.logText`, hold
+ * prompts. SQLite gives its -wal and -shm files the same mode. An existing file keeps its mode (its owner
+ * may have chosen a group-readable one for a log shipper).
+ */
+function createPrivate(path: string): void {
+  try {
+    writeFileSync(path, '', { flag: 'wx', mode: 0o600 });
+    chmodSync(path, 0o600); // a umask can narrow `mode` past what SQLite needs to write: set it exactly
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
 }
 

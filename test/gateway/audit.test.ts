@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -324,12 +324,13 @@ test('a deleted log folder is recreated at the next flush; a folder that cannot 
 // ---------------------------------------------------------------------------------------------------------
 // Schema and files
 
-test('the schema version is recorded; a newer version is refused by the writer and the reader', () => {
+test('the file is owner-only, in WAL mode, with its schema version; a newer version is refused by the writer and the reader', () => {
   const path = dbPath();
   openAuditLog(path).close();
   const raw = new Database(path);
   assert.equal(raw.pragma('user_version', { simple: true }), AUDIT_SCHEMA_VERSION);
   assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(statSync(path).mode & 0o777, 0o600);
   raw.pragma(`user_version = ${AUDIT_SCHEMA_VERSION + 1}`);
   raw.close();
   assert.throws(() => openAuditLog(path), /schema version 2, newer than this Parapet understands \(1\)/);
