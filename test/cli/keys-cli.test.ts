@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: configs here hold literal ${env:NAME} references
 /**
  * `parapet keys` end to end, in-process through `run(argv, io)`: create prints the secret once and it
  * authenticates against the store, list and revoke in table and JSON, --config uses the config's
@@ -140,6 +141,22 @@ test('--config uses the keys.store of the gateway config, resolved against its f
   assert.ok(existsSync(join(dir, 'data-keys.db')));
   const listed = await cli(dir, 'list', '--config', 'conf/parapet.yaml');
   assert.match(listed.stdout, /from-config/);
+
+  // Variables only the gateway needs (an upstream key) may be unset here; one in keys.store may not.
+  writeFileSync(
+    join(dir, 'conf', 'env.yaml'),
+    'upstreams:\n  - name: local\n    url: http://127.0.0.1:11434\n    apiKey: ${env:PARAPET_TEST_UNSET_UPSTREAM_KEY}\n' +
+      'keys:\n  store: ../data-keys.db\n',
+  );
+  assert.match((await cli(dir, 'list', '--config', 'conf/env.yaml')).stdout, /from-config/);
+  writeFileSync(
+    join(dir, 'conf', 'env-store.yaml'),
+    'upstreams:\n  - name: local\n    url: http://127.0.0.1:11434\nkeys:\n  store: ${env:PARAPET_TEST_UNSET_DIR}/k.db\n',
+  );
+  assertUsageError(
+    await cli(dir, 'create', '--config', 'conf/env-store.yaml', '--name', 'x'),
+    /keys\.store names an environment variable that is not set/,
+  );
 
   // A broken config is a usage error naming the key and line.
   writeFileSync(

@@ -252,8 +252,30 @@ function storePath(flags: StoreFlags, io: CliIO): string {
   if (flags.config !== undefined && flags.store !== undefined)
     throw new ParapetError('USAGE', 'give --config or --store, not both');
   if (flags.store !== undefined) return resolve(io.cwd, flags.store);
-  if (flags.config !== undefined) return loadGatewayConfig(resolve(io.cwd, flags.config)).keys.store;
+  if (flags.config !== undefined) {
+    const store = loadGatewayConfig(resolve(io.cwd, flags.config), { env: placeholderEnv() }).keys.store;
+    if (store.includes(UNSET_MARK))
+      throw new ParapetError('USAGE', `keys.store names an environment variable that is not set: ${store}`);
+    return store;
+  }
   return resolve(io.cwd, DEFAULT_KEY_STORE);
+}
+
+const UNSET_MARK = ' unset}';
+
+/**
+ * The process environment, with an unset variable read as a visible placeholder: only keys.store is used
+ * here, and an upstream's `${env:API_KEY}` that is set only in the gateway's own environment must not stop
+ * an operator from managing keys. A placeholder that lands in keys.store itself is refused above.
+ */
+function placeholderEnv(): Readonly<Record<string, string | undefined>> {
+  return new Proxy(
+    {},
+    {
+      get: (_target, name) =>
+        typeof name === 'string' ? (process.env[name] ?? `\${env:${name}${UNSET_MARK}`) : undefined,
+    },
+  );
 }
 
 function withStore<T>(path: string, use: (store: KeyStore) => T): T {
