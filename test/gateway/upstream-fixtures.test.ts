@@ -267,7 +267,9 @@ describe('fast upstream', () => {
       .map((e) => e.choices[0].delta.tool_calls?.[0]?.function?.arguments ?? '')
       .join('');
     assert.equal(args, '{"path":"/"}');
-    fast.configure({ toolCalls: undefined, chunks: undefined } as never);
+    fast.configure({ toolCalls: undefined, chunks: undefined, latencyMs: 5 } as never);
+    const slow = (await (await postJson(`${fast.url}/v1/chat/completions`, { messages: [] })).json()) as Json;
+    assert.equal(slow.choices[0].message.content, 'One two three four five.');
   });
 });
 
