@@ -186,6 +186,11 @@ describe('llama upstream (real inference through node-llama-cpp)', () => {
       assert.equal(res.status, 400);
       assert.equal(typeof ((await res.json()) as Json).error.message, 'string');
     }
+    const tooLong = await postJson(`${dangerous.url}/v1/chat/completions`, {
+      messages: [{ role: 'user', content: 'x'.repeat(3000) }],
+    });
+    assert.equal(tooLong.status, 400);
+    assert.match(((await tooLong.json()) as Json).error.message, /context/);
     const broken = await fetch(`${dangerous.url}/v1/chat/completions`, { method: 'POST', body: '{not json' });
     assert.equal(broken.status, 400);
     const after = await openai.chat.completions.create({
