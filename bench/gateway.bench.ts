@@ -1,0 +1,297 @@
+/**
+ * `npm run bench:gateway`: what the gateway costs in front of a model server.
+ *
+ * One run, three processes: a fast local upstream (canned OpenAI answers), the gateway in front of it with
+ * input and output filtering, the audit log and metrics on (as shipped), and this process driving load with
+ * autocannon (64 connections). The same load goes to the upstream directly (the baseline) and through the
+ * gateway, interleaved, so machine noise hits both:
+ *
+ *   1. throughput at saturation, direct vs through the gateway → the ratio (target ≥ 80%);
+ *   2. latency at a fixed rate both can sustain → added p50 / p99 (targets ≤ 1 ms / ≤ 5 ms); autocannon
+ *      records whole milliseconds, so a sequential run timed with hrtime gives the sub-millisecond figure;
+ *   3. a soak (`--soak SECONDS`, default 300) at that rate, sampling the gateway's RSS and heap every 10 s →
+ *      memory flat or not.
+ *
+ * `--upstream-delay MS` (default 0) makes the upstream wait before answering, as a real model does; with 0
+ * the upstream costs almost nothing, so the ratio is the gateway's pure overhead against a trivial server.
+ * Timings are printed, never asserted: this machine is shared and noisy.
+ *
+ * Flags: --duration S (each load run, default 8), --soak S, --upstream-delay MS, --json FILE.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { request } from 'undici';
+
+const SELF = fileURLToPath(import.meta.url);
+const CONNECTIONS = 64;
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} needs a non-negative number`);
+  return v;
+}
+function stringFlag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+
+/** A realistic chat request: a system prompt and a user question of about 600 characters. */
+const CHAT_BODY = JSON.stringify({
+  model: 'fast-model',
+  max_tokens: 256,
+  messages: [
+    {
+      role: 'system',
+      content:
+        'You are a helpful assistant for an engineering team. Answer briefly and cite the relevant section of the runbook when you can.',
+    },
+    {
+      role: 'user',
+      content:
+        'Our nightly job that exports the model registry to object storage started failing after we rotated credentials last week. ' +
+        'The logs show a 403 from the storage service on the multipart upload step only, while small single-part uploads still work. ' +
+        'We checked that the new role has write access to the bucket and that the clock on the runner is in sync. ' +
+        'What else could make multipart uploads fail with 403 after a credential rotation, and how do we confirm it?',
+    },
+  ],
+});
+/** The upstream's answer, a few sentences long, scanned by the output filter. */
+const REPLY =
+  'Multipart uploads need s3:AbortMultipartUpload and s3:ListMultipartUploadParts as well as PutObject; a role ' +
+  'written from a single-part template often lacks them. A bucket policy condition on the old role ARN or a KMS key ' +
+  'policy that names the old principal gives the same 403. Confirm with the storage access log or by simulating the ' +
+  'policy for the new role against CreateMultipartUpload, UploadPart and CompleteMultipartUpload.';
+
+// ---------------------------------------------------------------- child processes
+
+async function upstreamChild(): Promise<void> {
+  const { startFastUpstream } = await import('../test/fixtures/upstreams/fast-upstream.ts');
+  const delay = flag('--upstream-delay', 0);
+  const upstream = await startFastUpstream({ reply: REPLY, recordRequests: false, latencyMs: delay });
+  process.send?.({ url: upstream.url });
+}
+
+async function gatewayChild(): Promise<void> {
+  const { resolveGatewayConfig } = await import('../src/gateway/config.ts');
+  const { startGateway } = await import('../src/gateway/server.ts');
+  const { openKeyStore } = await import('../src/gateway/keys.ts');
+  const upstreamUrl = stringFlag('--upstream') ?? '';
+  const dir = stringFlag('--dir') ?? '';
+  const config = resolveGatewayConfig(
+    {
+      listen: { host: '127.0.0.1', port: 0 },
+      keys: { store: join(dir, 'keys.db') },
+      audit: { path: join(dir, 'audit.db') },
+      // The benchmark measures the gateway's cost, not the limiter refusing the load.
+      limits: { requestsPerMinute: 0, tokensPerMinute: 0 },
+      upstreams: [{ name: 'fast', url: upstreamUrl, models: ['*'] }],
+    },
+    dir,
+  );
+  const store = openKeyStore(config.keys.store);
+  const { secret } = store.create({ name: 'bench' });
+  store.close();
+  const running = await startGateway(config);
+  process.on('message', (m: unknown) => {
+    if (m === 'memory') {
+      global.gc?.();
+      const { rss, heapUsed } = process.memoryUsage();
+      process.send?.({ rss, heapUsed });
+    }
+  });
+  process.send?.({ url: running.url, key: secret });
+}
+
+function start(
+  role: 'upstream' | 'gateway',
+  args: string[],
+): Promise<{ child: ChildProcess; info: Record<string, string> }> {
+  const child = fork(SELF, ['--child', role, ...args], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (info) => resolve({ child, info: info as Record<string, string> }));
+    child.once('exit', (code) => reject(new Error(`${role} exited with ${code} before it was ready`)));
+  });
+}
+
+function memoryOf(child: ChildProcess): Promise<{ rss: number; heapUsed: number }> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as { rss: number; heapUsed: number }));
+    child.send('memory');
+  });
+}
+
+// ---------------------------------------------------------------- load
+
+interface Load {
+  url: string;
+  key?: string;
+}
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(target: Load, seconds: number, rate?: number): Promise<LoadResult> {
+  const result = await autocannon({
+    url: `${target.url}/v1/chat/completions`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    ...(rate === undefined ? {} : { overallRate: rate }),
+    headers: {
+      'content-type': 'application/json',
+      ...(target.key ? { authorization: `Bearer ${target.key}` } : {}),
+    },
+    body: CHAT_BODY,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+/** Sequential requests over one keep-alive connection, timed with hrtime: sub-millisecond latency. */
+async function sequential(target: Load, count: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = process.hrtime.bigint();
+    const res = await request(`${target.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(target.key ? { authorization: `Bearer ${target.key}` } : {}),
+      },
+      body: CHAT_BODY,
+    });
+    await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`status ${res.statusCode} from ${target.url}`);
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+const ms = (v: number) => `${v.toFixed(3)} ms`;
+
+async function main(): Promise<void> {
+  const duration = flag('--duration', 8);
+  const soak = flag('--soak', 300);
+  const delay = flag('--upstream-delay', 0);
+  const dir = mkdtempSync(join(tmpdir(), 'parapet-bench-gw-'));
+  const children: ChildProcess[] = [];
+  try {
+    const up = await start('upstream', ['--upstream-delay', String(delay)]);
+    children.push(up.child);
+    const gw = await start('gateway', ['--upstream', up.info.url ?? '', '--dir', dir]);
+    children.push(gw.child);
+    const direct: Load = { url: up.info.url ?? '' };
+    const through: Load = { url: gw.info.url ?? '', key: gw.info.key ?? '' };
+    console.log(`upstream ${direct.url} · gateway ${through.url} (filtering in and out, audit, metrics on)`);
+
+    // Warm both paths (JIT, keep-alive pools, SQLite statements).
+    await load(direct, 2);
+    await load(through, 2);
+
+    console.log(
+      `\n== 1. throughput at saturation, ${CONNECTIONS} connections, ${duration} s each, interleaved ==`,
+    );
+    const sat = { direct: [] as LoadResult[], through: [] as LoadResult[] };
+    for (let round = 0; round < 2; round++) {
+      sat.direct.push(await load(direct, duration));
+      sat.through.push(await load(through, duration));
+    }
+    const best = (rs: LoadResult[]) => rs.reduce((a, b) => (b.rps > a.rps ? b : a));
+    const dSat = best(sat.direct);
+    const gSat = best(sat.through);
+    for (const [name, rs] of Object.entries(sat))
+      console.log(
+        `  ${name.padEnd(8)} ${rs.map((r) => `${r.rps.toFixed(0)} req/s (p50 ${r.p50} ms, errors ${r.errors}, non-2xx ${r.non2xx})`).join(' · ')}`,
+      );
+    const ratio = gSat.rps / dSat.rps;
+    console.log(`  ratio: ${(ratio * 100).toFixed(1)}% of direct throughput (target ≥ 80%)`);
+
+    const rate = Math.max(50, Math.floor(gSat.rps * 0.5));
+    console.log(
+      `\n== 2. latency at a fixed ${rate} req/s (half the gateway's saturation), ${CONNECTIONS} connections ==`,
+    );
+    const dFix = await load(direct, duration, rate);
+    const gFix = await load(through, duration, rate);
+    console.log(`  direct   p50 ${dFix.p50} ms, p99 ${dFix.p99} ms`);
+    console.log(`  gateway  p50 ${gFix.p50} ms, p99 ${gFix.p99} ms`);
+    console.log(
+      `  added    p50 ${gFix.p50 - dFix.p50} ms, p99 ${gFix.p99 - dFix.p99} ms (autocannon: whole milliseconds)`,
+    );
+    const dSeq = await sequential(direct, 2000);
+    const gSeq = await sequential(through, 2000);
+    const added50 = pct(gSeq, 0.5) - pct(dSeq, 0.5);
+    const added99 = pct(gSeq, 0.99) - pct(dSeq, 0.99);
+    console.log(
+      `  sequential (hrtime, 2,000 each): direct p50 ${ms(pct(dSeq, 0.5))} p99 ${ms(pct(dSeq, 0.99))} · gateway p50 ${ms(pct(gSeq, 0.5))} p99 ${ms(pct(gSeq, 0.99))}`,
+    );
+    console.log(`  added p50 ${ms(added50)} (target ≤ 1 ms), added p99 ${ms(added99)} (target ≤ 5 ms)`);
+
+    let memory: { t: number; rss: number; heapUsed: number }[] = [];
+    if (soak > 0) {
+      console.log(`\n== 3. soak: ${soak} s at ${rate} req/s through the gateway, memory every 10 s ==`);
+      const started = Date.now();
+      memory.push({ t: 0, ...(await memoryOf(gw.child)) });
+      const soakRun = load(through, soak, rate);
+      const timer = setInterval(() => {
+        void memoryOf(gw.child).then((m) =>
+          memory.push({ t: Math.round((Date.now() - started) / 1000), ...m }),
+        );
+      }, 10_000);
+      const soakResult = await soakRun;
+      clearInterval(timer);
+      memory.push({ t: soak, ...(await memoryOf(gw.child)) });
+      memory = memory.sort((a, b) => a.t - b.t);
+      const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
+      console.log(
+        `  ${soakResult.rps.toFixed(0)} req/s, errors ${soakResult.errors}, non-2xx ${soakResult.non2xx}`,
+      );
+      console.log(`  RSS MB:  ${memory.map((m) => mb(m.rss)).join(' ')}`);
+      console.log(`  heap MB: ${memory.map((m) => mb(m.heapUsed)).join(' ')}`);
+      const half = memory.slice(Math.floor(memory.length / 2));
+      const growth = (half[half.length - 1]?.heapUsed ?? 0) - (half[0]?.heapUsed ?? 0);
+      console.log(`  heap change over the second half: ${mb(growth)} MB (flat means no steady growth)`);
+    }
+
+    const out = stringFlag('--json') ?? join(dirname(SELF), 'out', 'gateway.json');
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(
+      out,
+      `${JSON.stringify({ saturation: sat, ratio, fixedRate: { rate, direct: dFix, gateway: gFix }, sequential: { added50, added99 }, memory }, null, 2)}\n`,
+    );
+    console.log(`\n== Summary ==`);
+    console.log(`throughput through the gateway: ${(ratio * 100).toFixed(1)}% of direct (target ≥ 80%)`);
+    console.log(
+      `added latency: p50 ${ms(added50)} (≤ 1 ms), p99 ${ms(added99)} (≤ 5 ms), sequential, filtering on`,
+    );
+    console.log(`written ${out}`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const role = stringFlag('--child');
+if (role === 'upstream') await upstreamChild();
+else if (role === 'gateway') await gatewayChild();
+else await main();
