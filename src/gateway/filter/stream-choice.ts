@@ -139,7 +139,6 @@ export class ChoiceFilter {
    * is left to send, or null when the response is blocked.
    */
   finish(): ChoiceFlush | null {
-    this.finished = true;
     const flush: ChoiceFlush = { texts: [], toolCalls: [], ollamaCalls: [] };
     for (const [field, channel] of this.channels) {
       if (channel.stream === undefined) continue;
@@ -188,6 +187,8 @@ export class ChoiceFilter {
         checked === args ? call : { ...call, function: { ...fn, arguments: JSON.parse(checked) } },
       );
     }
+    // Only now: a choice that blocked while finishing is still open, so it gets its content_filter end.
+    this.finished = true;
     return flush;
   }
 

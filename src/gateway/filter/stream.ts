@@ -29,6 +29,9 @@ type Json = Record<string, unknown>;
 /** OpenAI's own finish_reason for filtered content, and what Ollama gets as `done_reason`. */
 export const CONTENT_FILTER = 'content_filter';
 
+/** Highest choice count handled; OpenAI caps `n` at 128. */
+const MAX_CHOICES = 128;
+
 /** Creates the filter for one streaming response; `context` is the request verdict's. */
 export function createStreamFilter(
   kind: PayloadKind,
@@ -120,12 +123,20 @@ abstract class BaseStreamFilter implements StreamFilter {
     return false;
   }
 
-  /** Marks the response blocked; returns the unfinished choices' indices (each gets a content_filter end). */
+  /**
+   * Marks the response blocked; returns the indices of the unfinished choices, each to get a content_filter
+   * end. Choice indices run from 0, so a choice below the highest seen that has not sent anything yet (n > 1,
+   * interleaved) is unfinished too: its client must not wait for it.
+   */
   protected blockAll(): number[] {
     this.blocked = true;
-    const open = [...this.choices.entries()].filter(([, c]) => c.open).map(([i]) => i);
-    for (const c of this.choices.values()) c.finished = true;
-    // The one that blocked already finished itself, or is still open: either way it gets the final chunk.
+    const highest = Math.max(-1, ...this.choices.keys());
+    const open: number[] = [];
+    for (let i = 0; i <= highest; i++) {
+      const c = this.choices.get(i);
+      if (c === undefined || c.open) open.push(i);
+      if (c !== undefined) c.finished = true;
+    }
     return open;
   }
 
@@ -177,7 +188,10 @@ class OpenAIStreamFilter extends BaseStreamFilter {
     const finishing: [Choice, number, string][] = [];
     for (const raw of choices) {
       if (!isRecord(raw)) continue;
-      const index = typeof raw.index === 'number' ? raw.index : 0;
+      const index = raw.index === undefined ? 0 : raw.index;
+      // A choice index is small (the request's `n`); anything else is dropped rather than trusted.
+      if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= MAX_CHOICES)
+        continue;
       const choice = this.openaiChoice(index);
       if (choice.finished) continue;
       const delta = this.kind === 'chat' ? (isRecord(raw.delta) ? raw.delta : {}) : raw;
@@ -380,7 +394,8 @@ class OllamaStreamFilter extends BaseStreamFilter {
   }
 
   private block(emit: Json[]): StreamEmit {
-    if (this.blockAll().length === 0 && this.choices.size > 0) return { emit, blocked: true };
+    // One choice, and it cannot have finished: its `done` object is the last thing processed.
+    this.blockAll();
     const { done_reason: _d, ...template } = this.template;
     const final: Json = this.chat
       ? { ...template, message: { role: 'assistant', content: '' }, done: true, done_reason: CONTENT_FILTER }
