@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, ParapetError } from '../core/errors.ts';
 import { auditCommand } from './commands/audit.ts';
+import { gatewayCommand } from './commands/gateway.ts';
 import { guardCommand } from './commands/guard.ts';
 import { keysCommand } from './commands/keys.ts';
 import { scanCommand } from './commands/scan.ts';
@@ -26,6 +27,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     )
     .addCommand(
       guardCommand(io, (c) => {
+        code = c;
+      }),
+    )
+    .addCommand(
+      gatewayCommand(io, (c) => {
         code = c;
       }),
     )
