@@ -298,3 +298,38 @@ describe('gateway CORS', () => {
     }
   });
 });
+
+describe('gateway output blocking', () => {
+  it('refuses a blocked output with 400 parapet_blocked_output, and ends a blocked stream cleanly', async () => {
+    const upstream = await startFastUpstream({
+      reply: `Your key is ${AWS_KEY} and that is all.`,
+      streamChunks: 6,
+    });
+    const h = await startHarness({
+      config: {
+        upstreams: [{ name: 'fast', url: upstream.url, kind: 'openai', models: ['*'] }],
+        guard: { output: { policy: { detectors: { 'guard/secret': { action: 'block' } } } } },
+      },
+    });
+    try {
+      const blocked = await apiError(h.client('user').chat.completions.create(chat('m', 'key?')));
+      assert.equal(blocked.status, 400);
+      assert.equal(blocked.code, 'parapet_blocked_output');
+      assert.ok(!JSON.stringify(blocked.error).includes(AWS_KEY));
+      assert.deepEqual((blocked.error as { rule_ids?: string[] }).rule_ids, ['guard/secret']);
+
+      const stream = await h.client('user').chat.completions.create({ ...chat('m', 'key?'), stream: true });
+      let text = '';
+      let finish: string | null | undefined;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta?.content ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+      assert.ok(!text.includes(AWS_KEY), `secret reached the client: ${text}`);
+      assert.equal(finish, 'content_filter');
+    } finally {
+      await h.close();
+      await upstream.close();
+    }
+  });
+});
