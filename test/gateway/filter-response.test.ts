@@ -282,3 +282,17 @@ test('odd upstream bodies do not crash the filter', () => {
   }
   assert.equal(filterResponse('ollama-chat', { message: null }, guards, {}).action, 'allow');
 });
+
+test('content given as parts and tool arguments given as objects are checked too', () => {
+  const parts = chatResponse({ content: [{ type: 'text', text: `key ${TOKEN}` }] });
+  const v = filterResponse('chat', parts, guards, {});
+  assert.equal(v.action, 'redact');
+  assert.ok(!JSON.stringify(v.body).includes(TOKEN));
+  assert.equal(v.findings[0]?.location.path, 'response.choices[0].message.content[0].text');
+
+  const objectArgs = chatResponse({
+    content: null,
+    tool_calls: [{ id: 'c', type: 'function', function: { name: 'search', arguments: { q: 'rm -rf /' } } }],
+  });
+  assert.equal(filterResponse('chat', objectArgs, policyGuards, {}).action, 'block');
+});

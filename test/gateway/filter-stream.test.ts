@@ -604,3 +604,32 @@ test('choice indices outside 0..127 are dropped, not trusted', () => {
   }
   assert.deepEqual(f.end().emit, []);
 });
+
+test('usage on the finishing chunk (llama.cpp) stays on it; Ollama in-between objects carry no statistics', () => {
+  const f = createStreamFilter('chat', guards, {});
+  const out = [
+    ...f.push({ ...BASE, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi there.' } }] }).emit,
+    ...f.push({ ...BASE, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: USAGE }).emit,
+    ...f.end().emit,
+  ];
+  const last = out.at(-1);
+  assert.equal((last?.choices as Json[])[0]?.finish_reason, 'stop');
+  assert.deepEqual(last?.usage, USAGE);
+  assert.deepEqual(f.usage, { promptTokens: 11, completionTokens: 22 });
+
+  const o = createStreamFilter('ollama-generate', guards, {});
+  const objects = [
+    ...o.push({ model: 'm', created_at: 't', response: 'Hello', done: false }).emit,
+    ...o.push({ model: 'm', created_at: 't', response: '', done: true, done_reason: 'stop', eval_count: 2 })
+      .emit,
+  ];
+  assert.deepEqual(objects.at(-2), { model: 'm', created_at: 't', response: 'Hello', done: false });
+  assert.deepEqual(objects.at(-1), {
+    model: 'm',
+    created_at: 't',
+    response: '',
+    done: true,
+    done_reason: 'stop',
+    eval_count: 2,
+  });
+});

@@ -103,12 +103,21 @@ class ResponseState {
     };
   }
 
-  /** Scans `holder[field]` when it is a string; returns the holder, or a copy with the text redacted. */
+  /**
+   * Scans `holder[field]`: a string, or content parts (each text part scanned). Returns the holder, or a
+   * copy with the text redacted.
+   */
   text(holder: Json, field: string, path: string): Json {
     const value = holder[field];
-    const guard = this.guards.output;
-    if (guard === undefined || typeof value !== 'string' || value === '') return holder;
-    const result = guard.scanOutput(value, this.context);
+    if (this.guards.output === undefined) return holder;
+    if (Array.isArray(value)) {
+      const parts = value.map((part: unknown, k) =>
+        isRecord(part) ? this.text(part, 'text', `${path}[${k}].text`) : part,
+      );
+      return parts.some((p, k) => p !== value[k]) ? { ...holder, [field]: parts } : holder;
+    }
+    if (typeof value !== 'string' || value === '') return holder;
+    const result = this.guards.output.scanOutput(value, this.context);
     this.action = worse(this.action, result.action);
     this.findings.push(...relocate(result.findings, () => path));
     if (result.action !== 'redact' || result.redacted === undefined) return holder;
@@ -126,11 +135,7 @@ class ResponseState {
     let out = message;
     const calls = message.tool_calls;
     if (Array.isArray(calls)) {
-      const checked = calls.map((call: unknown, j) =>
-        this.call(call, `${base}.tool_calls[${j}]`, (fn) =>
-          typeof fn.arguments === 'string' ? fn.arguments : '',
-        ),
-      );
+      const checked = calls.map((call: unknown, j) => this.call(call, `${base}.tool_calls[${j}]`));
       if (checked.some((c, j) => c !== calls[j])) out = { ...out, tool_calls: checked };
     }
     if (isRecord(message.function_call)) {
@@ -149,21 +154,20 @@ class ResponseState {
   ollamaCalls(message: Json): Json {
     const calls = message.tool_calls;
     if (!Array.isArray(calls)) return message;
-    const checked = calls.map((call: unknown, j) =>
-      this.call(
-        call,
-        `response.message.tool_calls[${j}]`,
-        (fn) => (fn.arguments === undefined ? '' : JSON.stringify(fn.arguments)),
-        true,
-      ),
-    );
+    const checked = calls.map((call: unknown, j) => this.call(call, `response.message.tool_calls[${j}]`));
     return checked.some((c, j) => c !== calls[j]) ? { ...message, tool_calls: checked } : message;
   }
 
-  private call(call: unknown, path: string, argsOf: (fn: Json) => string, asObject = false): unknown {
+  /**
+   * One tool call. Arguments are a JSON string (OpenAI) or an object (Ollama, and some OpenAI-compatible
+   * servers): an object is checked JSON-encoded and given back as an object.
+   */
+  private call(call: unknown, path: string): unknown {
     const fn = isRecord(call) && isRecord(call.function) ? call.function : {};
     const name = typeof fn.name === 'string' ? fn.name : undefined;
-    const args = argsOf(fn);
+    const raw = fn.arguments;
+    const asObject = typeof raw === 'object' && raw !== null;
+    const args = typeof raw === 'string' ? raw : raw === undefined || raw === null ? '' : JSON.stringify(raw);
     const verdict = checkToolCall(name, args, this.guards, this.context, path);
     this.count(verdict.action, verdict.findings);
     if (verdict.arguments === args || !isRecord(call)) return call;

@@ -180,7 +180,9 @@ class OpenAIStreamFilter extends BaseStreamFilter {
       }
       return { emit: [payload], blocked: false };
     }
-    const { choices: _choices, usage: _usage, ...template } = payload;
+    // Everything but the choices is kept on the chunks built from this payload: id, model, created, and the
+    // usage some servers (llama.cpp) put on their last chunk.
+    const { choices: _choices, ...template } = payload;
     this.template = template;
 
     const emit: Json[] = [];
@@ -314,8 +316,11 @@ class OllamaStreamFilter extends BaseStreamFilter {
     if (payload.error !== undefined) return { emit: [payload], blocked: false };
     const choice = this.ollamaChoice();
     if (choice.finished) return { emit: [], blocked: false };
-    const { message, response: _r, thinking: _t, context: _c, ...template } = payload;
-    this.template = template;
+    // Ollama's in-between objects carry only these besides the text; statistics belong to the done object.
+    this.template = {};
+    if (payload.model !== undefined) this.template.model = payload.model;
+    if (payload.created_at !== undefined) this.template.created_at = payload.created_at;
+    const message = payload.message;
     const holder = this.chat ? (isRecord(message) ? message : {}) : payload;
 
     const emit: Json[] = [];
@@ -396,10 +401,14 @@ class OllamaStreamFilter extends BaseStreamFilter {
   private block(emit: Json[]): StreamEmit {
     // One choice, and it cannot have finished: its `done` object is the last thing processed.
     this.blockAll();
-    const { done_reason: _d, ...template } = this.template;
     const final: Json = this.chat
-      ? { ...template, message: { role: 'assistant', content: '' }, done: true, done_reason: CONTENT_FILTER }
-      : { ...template, response: '', done: true, done_reason: CONTENT_FILTER };
+      ? {
+          ...this.template,
+          message: { role: 'assistant', content: '' },
+          done: true,
+          done_reason: CONTENT_FILTER,
+        }
+      : { ...this.template, response: '', done: true, done_reason: CONTENT_FILTER };
     emit.push(final);
     return { emit, blocked: true };
   }
