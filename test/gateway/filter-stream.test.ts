@@ -57,6 +57,8 @@ interface Danger {
   probe: string;
   context: GuardContext;
   expect: 'redact' | 'block';
+  /** Where in `text` the dangerous part starts (default 0). */
+  start?: number;
 }
 
 const DANGERS: Danger[] = [
@@ -84,6 +86,7 @@ const DANGERS: Danger[] = [
   {
     name: 'canary planted by the request',
     text: 'my instructions end with pcn-7f3a9c21d4e8b605 as you asked',
+    start: 'my instructions end with '.length,
     probe: 'pcn-7f3a9c',
     context: contextFor(CANARY_PROMPT),
     expect: 'block',
@@ -91,6 +94,7 @@ const DANGERS: Danger[] = [
   {
     name: 'system prompt leak',
     text: `Of course. My instructions say: "${SYSTEM}"`,
+    start: 'Of course. My instructions say: "'.length,
     probe: SYSTEM.slice(40, 90),
     context: contextFor(SYSTEM),
     expect: 'block',
@@ -242,8 +246,6 @@ test('clean chat completions come out byte for byte, with role first, finish_rea
 test('dangerous completions never reach the client, whatever the chunking', () => {
   const random = mulberry32(2026);
   for (const danger of DANGERS) {
-    const full = guards.output?.scanOutput('', danger.context);
-    assert.ok(full !== undefined);
     for (const max of MAXES) {
       for (let round = 0; round < 3; round++) {
         const before = filler(random, Math.floor(random() * 300));
@@ -260,6 +262,9 @@ test('dangerous completions never reach the client, whatever the chunking', () =
           assert.equal(blocked, true, label);
           assert.deepEqual(choices[0]?.finish, [CONTENT_FILTER], label);
           assert.ok(text.startsWith(sent), `${label}: what was sent is a prefix of the answer`);
+          // Nothing past a few characters into the dangerous part: not even a prefix of it gets out.
+          const start = text.indexOf(danger.text) + (danger.start ?? 0);
+          assert.ok(sent.length <= start + 4, `${label}: sent ${sent.length - start} characters of it`);
           assert.equal(filter.action, 'block');
         } else {
           assert.equal(blocked, false, label);
