@@ -617,9 +617,9 @@ test('usage on the finishing chunk (llama.cpp) stays on it; Ollama in-between ob
     ...f.push({ ...BASE, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: USAGE }).emit,
     ...f.end().emit,
   ];
-  const last = out.at(-1);
-  assert.equal((last?.choices as Json[])[0]?.finish_reason, 'stop');
-  assert.deepEqual(last?.usage, USAGE);
+  const last = out.at(-1) ?? {};
+  assert.equal((last.choices as Json[])[0]?.finish_reason, 'stop');
+  assert.deepEqual(last.usage, USAGE);
   assert.deepEqual(f.usage, { promptTokens: 11, completionTokens: 22 });
 
   const o = createStreamFilter('ollama-generate', guards, {});
