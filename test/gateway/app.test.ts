@@ -191,6 +191,23 @@ describe('gateway OpenAI routes', () => {
     });
     assert.equal(big.status, 413);
     assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'request_too_large');
+    // Chunked, no content-length: refused while reading, once the cap is passed.
+    const piece = new TextEncoder().encode('x'.repeat(64 * 1024));
+    let sent = 0;
+    const chunked = await h.fetch('/v1/chat/completions', {
+      method: 'POST',
+      key: 'user',
+      body: new ReadableStream({
+        pull(controller) {
+          sent += piece.byteLength;
+          if (sent > h.config.limits.maxBodyBytes * 4) controller.close();
+          else controller.enqueue(piece);
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(chunked.status, 413);
+    await chunked.arrayBuffer().catch(() => {});
     const notJson = await h.fetch('/v1/chat/completions', {
       method: 'POST',
       key: 'user',

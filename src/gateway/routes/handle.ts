@@ -18,8 +18,8 @@ export function handle(deps: GatewayDeps, route: string, fn: RouteFn): Handler {
   return async (c) => {
     const ex = new Exchange(deps, c.req.method, route);
     try {
+      // Routes set x-request-id themselves: touching `response.headers` here would build a Headers object.
       const response = await fn(c, ex);
-      response.headers.set('x-request-id', ex.id);
       if (!ex.deferred) ex.finish(response.status);
       return response;
     } catch (err) {

@@ -56,7 +56,7 @@ export function registerOllamaRoutes(app: Hono, deps: GatewayDeps): void {
       requireScope(key, 'inference');
       const ollamas = deps.upstreams.all().filter((u) => u.kind === 'ollama');
       const models = await listModels(deps, ex, key, ollamas, c.req.raw.signal);
-      return Response.json({ models: models.map((m) => m.entry) });
+      return Response.json({ models: models.map((m) => m.entry) }, { headers: { 'x-request-id': ex.id } });
     }),
   );
 

@@ -46,7 +46,7 @@ export function registerOpenAIRoutes(app: Hono, deps: GatewayDeps): void {
           ? { ...m.entry, id: m.id, object: 'model' }
           : { id: m.id, object: 'model', created: ollamaCreated(m.entry), owned_by: m.upstream.name },
       );
-      return Response.json({ object: 'list', data });
+      return Response.json({ object: 'list', data }, { headers: { 'x-request-id': ex.id } });
     }),
   );
 }

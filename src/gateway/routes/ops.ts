@@ -35,7 +35,9 @@ export function registerOpsRoutes(app: Hono, deps: GatewayDeps): void {
       requireScope(key, 'admin');
       const metrics = deps.metrics;
       if (!metrics) throw new GatewayError(404, 'not_found', 'Metrics are disabled in the gateway config.');
-      return new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } });
+      return new Response(await metrics.render(), {
+        headers: { 'content-type': metrics.contentType, 'x-request-id': ex.id },
+      });
     }),
   );
 }

@@ -2,6 +2,7 @@
  * The checks every inference request passes before anything goes upstream, cheapest first: key, scope,
  * body size (counted while reading), JSON, model allowlist and route, message and max-token caps.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import type { ApiKeyRecord, KeyScope } from '../contracts.ts';
 import { GatewayError, invalidKeyError } from '../errors.ts';
@@ -39,10 +40,14 @@ function tooLarge(max: number): GatewayError {
 
 /**
  * Reads the body, refusing it (413) as soon as it passes `max` bytes: never holds more than the cap.
+ * Under @hono/node-server the body is read straight from Node's IncomingMessage (`c.env.incoming`):
+ * going through `c.req.raw.body` would build a WHATWG Request and a web stream for every request.
  */
 export async function readBodyCapped(c: Context, max: number): Promise<Uint8Array> {
   const declared = Number(c.req.header('content-length'));
   if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (incoming && typeof incoming.on === 'function') return readIncoming(incoming, max);
   const stream = c.req.raw.body;
   if (!stream) return new Uint8Array(0);
   const reader = stream.getReader();
@@ -58,6 +63,51 @@ export async function readBodyCapped(c: Context, max: number): Promise<Uint8Arra
     }
     chunks.push(value);
   }
+  return concat(chunks, size);
+}
+
+function readIncoming(incoming: IncomingMessage, max: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const cleanup = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        // Stop reading; the server drains (or cuts) the rest once the 413 is sent.
+        cleanup();
+        incoming.pause();
+        reject(tooLarge(max));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () => {
+      if (incoming.complete) return;
+      cleanup();
+      reject(new Error('client closed the connection while sending the body'));
+    };
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+    incoming.on('close', onClose);
+  });
+}
+
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(size);
   let at = 0;
