@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { formatLocation } from '../../src/core/finding.ts';
 import type { ScanResult } from '../../src/core/result.ts';
 import { ruleDocPath } from '../../src/core/rule.ts';
+import { GATEWAY_RULES } from '../../src/gateway/filter/rules.ts';
 import { GUARD_DETECTORS } from '../../src/guard/detectors/index.ts';
 import { transformerClassifierMeta } from '../../src/guard/onnx/transformer-classifier.ts';
 import { scanBytes } from '../../src/scan/engine.ts';
@@ -369,8 +370,13 @@ test('docs/rules/README.md indexes every rule, and every page belongs to a rule'
   const pages = readdirSync(new URL('docs/rules/', ROOT), { recursive: true, encoding: 'utf8' })
     .map((p) => p.replaceAll('\\', '/'))
     .filter((p) => p.endsWith('.md') && p !== 'README.md');
-  // Guard detectors (docs/rules/guard/) have their own contract in test/guard/detector-contract.test.ts.
-  const guardIds = new Set([...GUARD_DETECTORS.map((d) => d.meta.id), transformerClassifierMeta.id]);
+  // Guard detectors (docs/rules/guard/) have their own contract in test/guard/detector-contract.test.ts,
+  // the gateway's rules (docs/rules/gateway/) theirs in test/gateway/filter-rules.test.ts.
+  const guardIds = new Set([
+    ...GUARD_DETECTORS.map((d) => d.meta.id),
+    transformerClassifierMeta.id,
+    ...GATEWAY_RULES.map((r) => r.id),
+  ]);
   for (const id of guardIds)
     assert.ok(index.includes(`](${id}.md)`), `docs/rules/README.md does not link ${id}`);
   const orphans = pages.filter((p) => {
