@@ -111,6 +111,13 @@ describe('parapet gateway', () => {
     const ko = captureIO(dir);
     assert.equal(await run(['gateway', '--config', bad, '--check'], ko.io), 2);
     assert.match(ko.stderr(), /bad\.yaml:3: listen\.port: /);
+    // The shipped example config is valid (its one secret comes from the environment).
+    process.env.VLLM_API_KEY ??= 'example';
+    const example = captureIO(dir);
+    assert.equal(
+      await run(['gateway', '--config', join(ROOT, 'examples/parapet.yaml'), '--check'], example.io),
+      0,
+    );
     const help = captureIO(dir);
     assert.equal(await run(['gateway', '--help'], help.io), 0);
     assert.match(help.stdout(), /upstreams:/);
