@@ -350,3 +350,75 @@ describe('gateway output blocking', () => {
     }
   });
 });
+
+describe('gateway tool policy and spotlighting', () => {
+  it('blocks disallowed tools in requests and in answers; spotlights tool results before forwarding', async () => {
+    const upstream = await startFastUpstream();
+    const h = await startHarness({
+      config: {
+        upstreams: [{ name: 'fast', url: upstream.url, kind: 'openai', models: ['*'] }],
+        guard: {
+          tools: { allow: ['get_weather'], denyArguments: [] },
+          spotlight: { roles: ['tool'], mode: 'datamark' },
+        },
+      },
+    });
+    const tool = (name: string) => ({
+      type: 'function' as const,
+      function: { name, parameters: { type: 'object', properties: {} } },
+    });
+    try {
+      upstream.reset();
+      const offered = await apiError(
+        h.client('user').chat.completions.create({ ...chat('m', 'hi'), tools: [tool('delete_files')] }),
+      );
+      assert.equal(offered.status, 400);
+      assert.equal(offered.code, 'parapet_blocked');
+      assert.equal(upstream.requests.length, 0);
+
+      upstream.reset();
+      await h.client('user').chat.completions.create({
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'Summarise the page.' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }],
+          },
+          { role: 'tool', tool_call_id: 'c1', content: 'sunny and warm today' },
+        ],
+      });
+      const forwarded = upstream.requests.at(-1)!.body as { messages: { role: string; content: string }[] };
+      const toolMessage = forwarded.messages.find((m) => m.role === 'tool')!;
+      assert.notEqual(
+        toolMessage.content,
+        'sunny and warm today',
+        'tool result forwarded without spotlighting',
+      );
+      assert.match(toolMessage.content, /sunny.and.warm.today/);
+      assert.ok(
+        forwarded.messages.some((m) => m.role === 'system'),
+        'no spotlighting instruction added',
+      );
+
+      upstream.configure({ toolCalls: [{ name: 'delete_files', arguments: '{"path":"/"}' }] });
+      const called = await apiError(
+        h.client('user').chat.completions.create({ ...chat('m', 'weather?'), tools: [tool('get_weather')] }),
+      );
+      assert.equal(called.code, 'parapet_blocked_output');
+
+      const records = await eventually(() => {
+        const rs = h.audit();
+        assert.ok(rs.length >= 3);
+        return rs;
+      });
+      const blocked = records.find((r) => r.inputAction === 'block');
+      assert.ok(blocked && blocked.ruleIds.length > 0 && blocked.status === 400);
+      assert.ok(records.some((r) => r.outputAction === 'block'));
+    } finally {
+      await h.close();
+      await upstream.close();
+    }
+  });
+});
