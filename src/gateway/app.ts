@@ -19,6 +19,7 @@ import { errorResponse, handle } from './routes/handle.ts';
 import { registerOllamaRoutes } from './routes/ollama.ts';
 import { registerOpenAIRoutes } from './routes/openai.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
+import { cachedKeyLookup } from './routes/request.ts';
 import { createUpstreams } from './upstream.ts';
 
 /** Parts a caller may supply instead of having them opened from the config (they are then not closed). */
@@ -73,16 +74,18 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       : undefined;
     const upstreams = createUpstreams(config.upstreams);
     opened.push(() => upstreams.close());
+    const now = options.now ?? Date.now;
     const deps: GatewayDeps = {
       config,
       keyStore,
+      keys: cachedKeyLookup(keyStore, now),
       limiter,
       audit,
       metrics: config.metrics.enabled ? (options.metrics ?? createGatewayMetrics()) : undefined,
       guards: createGatewayGuards(config.guard),
       upstreams,
       auditText: config.audit.enabled && config.audit.logText ? createAuditTextExtractor() : undefined,
-      now: options.now ?? Date.now,
+      now,
       tracker: createTracker(),
     };
     return assemble(deps, opened, options.drainTimeoutMs ?? 30_000);

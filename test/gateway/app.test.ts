@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { openKeyStore } from '../../src/gateway/keys.ts';
 import { type FastUpstream, startFastUpstream } from '../fixtures/upstreams/fast-upstream.ts';
 import { chat, eventually, type Harness, startHarness } from './app-harness.ts';
 
@@ -120,6 +121,21 @@ describe('gateway OpenAI routes', () => {
     const scoped = await apiError(h.client('adminOnly').chat.completions.create(chat('fast-model', 'hi')));
     assert.equal(scoped.status, 403);
     assert.equal(scoped.code, 'insufficient_scope');
+  });
+
+  it('refuses a revoked key within a second (accepted keys are cached that long)', async () => {
+    const store = openKeyStore(h.config.keys.store);
+    const { record, secret } = store.create({ name: 'short-lived' });
+    try {
+      const ok = await h.fetch('/v1/models', { key: secret });
+      assert.equal(ok.status, 200);
+      await ok.arrayBuffer();
+      store.revoke(record.id);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.equal((await h.fetch('/v1/models', { key: secret })).status, 401);
+    } finally {
+      store.close();
+    }
   });
 
   it('accepts the key in x-api-key too', async () => {

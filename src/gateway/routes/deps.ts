@@ -12,6 +12,8 @@ import type { AuditTextExtractor } from './audit-text.ts';
 export interface GatewayDeps {
   config: GatewayConfig;
   keyStore: KeyStore;
+  /** `keyStore.authenticate` behind a one-second cache of accepted keys (see request.ts). */
+  keys: Pick<KeyStore, 'authenticate'>;
   limiter: Limiter;
   /** Undefined when `audit.enabled` is false. */
   audit?: (AuditLog & { stats?: () => { lastError?: string | undefined } }) | undefined;

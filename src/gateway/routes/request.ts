@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
-import type { ApiKeyRecord, KeyScope } from '../contracts.ts';
+import type { ApiKeyRecord, KeyScope, KeyStore } from '../contracts.ts';
 import { GatewayError, invalidKeyError } from '../errors.ts';
 import type { GatewayDeps } from './deps.ts';
 
@@ -21,9 +21,35 @@ export function presentedSecret(c: Context): string | undefined {
 /** The live key the request carries, or a 401. */
 export function authenticate(deps: GatewayDeps, c: Context): ApiKeyRecord {
   const secret = presentedSecret(c);
-  const key = secret ? deps.keyStore.authenticate(secret) : undefined;
+  const key = secret ? deps.keys.authenticate(secret) : undefined;
   if (!key) throw invalidKeyError();
   return key;
+}
+
+/** How long a successful key lookup is reused: a revocation takes effect within this time. */
+export const KEY_CACHE_MS = 1000;
+const KEY_CACHE_MAX = 10_000;
+
+/**
+ * The key store's `authenticate` with known-good keys remembered for a second, so a busy key costs one
+ * SQLite lookup and hash per second instead of one per request. Failures are never cached (a stream of
+ * made-up keys cannot grow the cache), and the cache only ever holds secrets the store accepted.
+ */
+export function cachedKeyLookup(store: KeyStore, now: () => number): Pick<KeyStore, 'authenticate'> {
+  const cache = new Map<string, { key: ApiKeyRecord; until: number }>();
+  return {
+    authenticate(secret) {
+      const t = now();
+      const hit = cache.get(secret);
+      if (hit && hit.until > t) return hit.key;
+      const key = store.authenticate(secret);
+      if (key) {
+        if (cache.size >= KEY_CACHE_MAX) cache.clear();
+        cache.set(secret, { key, until: t + KEY_CACHE_MS });
+      } else cache.delete(secret);
+      return key;
+    },
+  };
 }
 
 export function requireScope(key: ApiKeyRecord, scope: KeyScope): void {
