@@ -12,11 +12,12 @@
  *   3. a soak (`--soak SECONDS`, default 300) at that rate, sampling the gateway's RSS and heap every 10 s →
  *      memory flat or not.
  *
- * `--upstream-delay MS` (default 0) makes the upstream wait before answering, as a real model does; with 0
- * the upstream costs almost nothing, so the ratio is the gateway's pure overhead against a trivial server.
+ * Two upstreams sit behind the gateway: `instant` answers at once (so its ratio is the gateway's whole cost
+ * against a server doing no work) and `model-like` answers after `--model-delay MS` (default 50), as a model
+ * server that takes time to generate does (real ones take 100s of ms); each is loaded directly and through.
  * Timings are printed, never asserted: this machine is shared and noisy.
  *
- * Flags: --duration S (each load run, default 8), --soak S, --upstream-delay MS, --json FILE.
+ * Flags: --duration S (each load run, default 8), --soak S, --model-delay MS, --json FILE, --profile DIR.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,25 +43,28 @@ function stringFlag(name: string): string | undefined {
 }
 
 /** A realistic chat request: a system prompt and a user question of about 600 characters. */
-const CHAT_BODY = JSON.stringify({
-  model: 'fast-model',
-  max_tokens: 256,
-  messages: [
-    {
-      role: 'system',
-      content:
-        'You are a helpful assistant for an engineering team. Answer briefly and cite the relevant section of the runbook when you can.',
-    },
-    {
-      role: 'user',
-      content:
-        'Our nightly job that exports the model registry to object storage started failing after we rotated credentials last week. ' +
-        'The logs show a 403 from the storage service on the multipart upload step only, while small single-part uploads still work. ' +
-        'We checked that the new role has write access to the bucket and that the clock on the runner is in sync. ' +
-        'What else could make multipart uploads fail with 403 after a credential rotation, and how do we confirm it?',
-    },
-  ],
-});
+const chatBody = (model: string) =>
+  JSON.stringify({
+    model,
+    max_tokens: 256,
+    messages: [
+      {
+        role: 'system',
+        content:
+          'You are a helpful assistant for an engineering team. Answer briefly and cite the relevant section of the runbook when you can.',
+      },
+      {
+        role: 'user',
+        content:
+          'Our nightly job that exports the model registry to object storage started failing after we rotated credentials last week. ' +
+          'The logs show a 403 from the storage service on the multipart upload step only, while small single-part uploads still work. ' +
+          'We checked that the new role has write access to the bucket and that the clock on the runner is in sync. ' +
+          'What else could make multipart uploads fail with 403 after a credential rotation, and how do we confirm it?',
+      },
+    ],
+  });
+const INSTANT = 'instant';
+const MODEL_LIKE = 'model-like';
 /** The upstream's answer, a few sentences long, scanned by the output filter. */
 const REPLY =
   'Multipart uploads need s3:AbortMultipartUpload and s3:ListMultipartUploadParts as well as PutObject; a role ' +
@@ -72,16 +76,23 @@ const REPLY =
 
 async function upstreamChild(): Promise<void> {
   const { startFastUpstream } = await import('../test/fixtures/upstreams/fast-upstream.ts');
-  const delay = flag('--upstream-delay', 0);
-  const upstream = await startFastUpstream({ reply: REPLY, recordRequests: false, latencyMs: delay });
-  process.send?.({ url: upstream.url });
+  const delay = flag('--model-delay', 50);
+  const instant = await startFastUpstream({ reply: REPLY, recordRequests: false, models: [INSTANT] });
+  const modelLike = await startFastUpstream({
+    reply: REPLY,
+    recordRequests: false,
+    models: [MODEL_LIKE],
+    latencyMs: delay,
+  });
+  process.send?.({ instant: instant.url, modelLike: modelLike.url });
 }
 
 async function gatewayChild(): Promise<void> {
   const { resolveGatewayConfig } = await import('../src/gateway/config.ts');
   const { startGateway } = await import('../src/gateway/server.ts');
   const { openKeyStore } = await import('../src/gateway/keys.ts');
-  const upstreamUrl = stringFlag('--upstream') ?? '';
+  const instantUrl = stringFlag('--instant') ?? '';
+  const modelLikeUrl = stringFlag('--model-like') ?? '';
   const dir = stringFlag('--dir') ?? '';
   const config = resolveGatewayConfig(
     {
@@ -90,7 +101,10 @@ async function gatewayChild(): Promise<void> {
       audit: { path: join(dir, 'audit.db') },
       // The benchmark measures the gateway's cost, not the limiter refusing the load.
       limits: { requestsPerMinute: 0, tokensPerMinute: 0 },
-      upstreams: [{ name: 'fast', url: upstreamUrl, models: ['*'] }],
+      upstreams: [
+        { name: INSTANT, url: instantUrl, models: [INSTANT] },
+        { name: MODEL_LIKE, url: modelLikeUrl, models: [MODEL_LIKE] },
+      ],
     },
     dir,
   );
@@ -143,6 +157,7 @@ function memoryOf(child: ChildProcess): Promise<{ rss: number; heapUsed: number 
 
 interface Load {
   url: string;
+  model: string;
   key?: string;
 }
 
@@ -165,7 +180,7 @@ async function load(target: Load, seconds: number, rate?: number): Promise<LoadR
       'content-type': 'application/json',
       ...(target.key ? { authorization: `Bearer ${target.key}` } : {}),
     },
-    body: CHAT_BODY,
+    body: chatBody(target.model),
   });
   return {
     rps: result.requests.average,
@@ -187,7 +202,7 @@ async function sequential(target: Load, count: number): Promise<number[]> {
         'content-type': 'application/json',
         ...(target.key ? { authorization: `Bearer ${target.key}` } : {}),
       },
-      body: CHAT_BODY,
+      body: chatBody(target.model),
     });
     await res.body.text();
     if (res.statusCode !== 200) throw new Error(`status ${res.statusCode} from ${target.url}`);
@@ -200,20 +215,51 @@ const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 const ms = (v: number) => `${v.toFixed(3)} ms`;
 
+async function saturation(direct: Load, through: Load, seconds: number) {
+  const runs = { direct: [] as LoadResult[], through: [] as LoadResult[] };
+  for (let round = 0; round < 2; round++) {
+    runs.direct.push(await load(direct, seconds));
+    runs.through.push(await load(through, seconds));
+  }
+  const best = (rs: LoadResult[]) => rs.reduce((a, b) => (b.rps > a.rps ? b : a));
+  for (const [name, rs] of Object.entries(runs))
+    console.log(
+      `  ${name.padEnd(8)} ${rs.map((r) => `${r.rps.toFixed(0)} req/s (p50 ${r.p50} ms, errors ${r.errors}, non-2xx ${r.non2xx})`).join(' · ')}`,
+    );
+  const ratio = best(runs.through).rps / best(runs.direct).rps;
+  console.log(`  ratio: ${(ratio * 100).toFixed(1)}% of direct throughput (target ≥ 80%)`);
+  return { runs, ratio, throughRps: best(runs.through).rps };
+}
+
 async function main(): Promise<void> {
   const duration = flag('--duration', 8);
   const soak = flag('--soak', 300);
-  const delay = flag('--upstream-delay', 0);
+  const delay = flag('--model-delay', 50);
   const dir = mkdtempSync(join(tmpdir(), 'parapet-bench-gw-'));
   const children: ChildProcess[] = [];
   try {
-    const up = await start('upstream', ['--upstream-delay', String(delay)]);
+    const up = await start('upstream', ['--model-delay', String(delay)]);
     children.push(up.child);
-    const gw = await start('gateway', ['--upstream', up.info.url ?? '', '--dir', dir]);
+    const gw = await start('gateway', [
+      '--instant',
+      up.info.instant ?? '',
+      '--model-like',
+      up.info.modelLike ?? '',
+      '--dir',
+      dir,
+    ]);
     children.push(gw.child);
-    const direct: Load = { url: up.info.url ?? '' };
-    const through: Load = { url: gw.info.url ?? '', key: gw.info.key ?? '' };
-    console.log(`upstream ${direct.url} · gateway ${through.url} (filtering in and out, audit, metrics on)`);
+    const key = gw.info.key ?? '';
+    const direct: Load = { url: up.info.instant ?? '', model: INSTANT };
+    const through: Load = { url: gw.info.url ?? '', model: INSTANT, key };
+    const directModel: Load = { url: up.info.modelLike ?? '', model: MODEL_LIKE };
+    const throughModel: Load = { url: gw.info.url ?? '', model: MODEL_LIKE, key };
+    console.log(
+      `gateway ${through.url} with input and output filtering (balanced), audit and metrics on, in front of two`,
+    );
+    console.log(
+      `upstreams: '${INSTANT}' (${direct.url}, answers at once) and '${MODEL_LIKE}' (${directModel.url}, answers after ${delay} ms)`,
+    );
 
     // Warm both paths (JIT, keep-alive pools, SQLite statements).
     await load(direct, 2);
@@ -222,40 +268,30 @@ async function main(): Promise<void> {
     console.log(
       `\n== 1. throughput at saturation, ${CONNECTIONS} connections, ${duration} s each, interleaved ==`,
     );
-    const sat = { direct: [] as LoadResult[], through: [] as LoadResult[] };
-    for (let round = 0; round < 2; round++) {
-      sat.direct.push(await load(direct, duration));
-      sat.through.push(await load(through, duration));
-    }
-    const best = (rs: LoadResult[]) => rs.reduce((a, b) => (b.rps > a.rps ? b : a));
-    const dSat = best(sat.direct);
-    const gSat = best(sat.through);
-    for (const [name, rs] of Object.entries(sat))
-      console.log(
-        `  ${name.padEnd(8)} ${rs.map((r) => `${r.rps.toFixed(0)} req/s (p50 ${r.p50} ms, errors ${r.errors}, non-2xx ${r.non2xx})`).join(' · ')}`,
-      );
-    const ratio = gSat.rps / dSat.rps;
-    console.log(`  ratio: ${(ratio * 100).toFixed(1)}% of direct throughput (target ≥ 80%)`);
+    console.log(
+      `  upstream '${MODEL_LIKE}' (${delay} ms per answer, as a model server takes time to answer):`,
+    );
+    const model = await saturation(directModel, throughModel, duration);
+    console.log(
+      `  upstream '${INSTANT}' (no work at all: the ratio is the gateway's whole cost against a no-op server):`,
+    );
+    const instant = await saturation(direct, through, duration);
 
-    const rate = Math.max(50, Math.floor(gSat.rps * 0.5));
-    console.log(
-      `\n== 2. latency at a fixed ${rate} req/s (half the gateway's saturation), ${CONNECTIONS} connections ==`,
-    );
-    const dFix = await load(direct, duration, rate);
-    const gFix = await load(through, duration, rate);
-    console.log(`  direct   p50 ${dFix.p50} ms, p99 ${dFix.p99} ms`);
-    console.log(`  gateway  p50 ${gFix.p50} ms, p99 ${gFix.p99} ms`);
-    console.log(
-      `  added    p50 ${gFix.p50 - dFix.p50} ms, p99 ${gFix.p99 - dFix.p99} ms (autocannon: whole milliseconds)`,
-    );
+    const rate = Math.max(50, Math.floor(instant.throughRps * 0.5));
+    console.log(`\n== 2. added latency, upstream '${INSTANT}' ==`);
     const dSeq = await sequential(direct, 2000);
     const gSeq = await sequential(through, 2000);
     const added50 = pct(gSeq, 0.5) - pct(dSeq, 0.5);
     const added99 = pct(gSeq, 0.99) - pct(dSeq, 0.99);
     console.log(
-      `  sequential (hrtime, 2,000 each): direct p50 ${ms(pct(dSeq, 0.5))} p99 ${ms(pct(dSeq, 0.99))} · gateway p50 ${ms(pct(gSeq, 0.5))} p99 ${ms(pct(gSeq, 0.99))}`,
+      `  one connection, 2,000 requests each (hrtime): direct p50 ${ms(pct(dSeq, 0.5))} p99 ${ms(pct(dSeq, 0.99))} · gateway p50 ${ms(pct(gSeq, 0.5))} p99 ${ms(pct(gSeq, 0.99))}`,
     );
     console.log(`  added p50 ${ms(added50)} (target ≤ 1 ms), added p99 ${ms(added99)} (target ≤ 5 ms)`);
+    const dFix = await load(direct, duration, rate);
+    const gFix = await load(through, duration, rate);
+    console.log(
+      `  ${CONNECTIONS} connections at a fixed ${rate} req/s (half the gateway's saturation; autocannon rounds to whole ms): direct p50 ${dFix.p50} ms p99 ${dFix.p99} ms · gateway p50 ${gFix.p50} ms p99 ${gFix.p99} ms`,
+    );
 
     let memory: { t: number; rss: number; heapUsed: number }[] = [];
     if (soak > 0) {
@@ -287,12 +323,14 @@ async function main(): Promise<void> {
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(
       out,
-      `${JSON.stringify({ saturation: sat, ratio, fixedRate: { rate, direct: dFix, gateway: gFix }, sequential: { added50, added99 }, memory }, null, 2)}\n`,
+      `${JSON.stringify({ delay, model, instant, sequential: { added50, added99 }, fixedRate: { rate, direct: dFix, gateway: gFix }, memory }, null, 2)}\n`,
     );
-    console.log(`\n== Summary ==`);
-    console.log(`throughput through the gateway: ${(ratio * 100).toFixed(1)}% of direct (target ≥ 80%)`);
+    console.log('\n== Summary ==');
     console.log(
-      `added latency: p50 ${ms(added50)} (≤ 1 ms), p99 ${ms(added99)} (≤ 5 ms), sequential, filtering on`,
+      `throughput through the gateway: ${(model.ratio * 100).toFixed(1)}% of direct with a ${delay} ms upstream, ${(instant.ratio * 100).toFixed(1)}% with a no-op upstream (target ≥ 80%)`,
+    );
+    console.log(
+      `added latency: p50 ${ms(added50)} (≤ 1 ms), p99 ${ms(added99)} (≤ 5 ms), filtering in and out on`,
     );
     console.log(`written ${out}`);
   } finally {
