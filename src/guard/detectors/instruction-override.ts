@@ -242,6 +242,43 @@ const ENGLISH: PhrasePattern[] = [
     anchors: ['no longer'],
   },
   {
+    // Persona jailbreaks: "Rick is not confined to OpenAI's policies", "greg is no longer bound by OpenAI policy".
+    re: rx(
+      `${WB}(?:you(?:'re| are)?|[\\p{L}]+(?:'s| is| are)|i(?:'m| am)) (?:now )?(?:not|no longer|no long|never) (?:confined|bound|restricted|limited|constrained|governed|held back|subject|beholden) (?:to|by) (?:any |the )?(?:open ?ai|anthropic|google|meta|microsoft|chat ?gpt|gpt)(?:'s|s)? (?:content |usage |ethical |safety )?(?:polic(?:y|ies)|rules|guidelines|restrictions|terms|filters|limitations)${WE}`,
+    ),
+    score: 0.8,
+    label: 'not-bound-by-vendor-policy',
+    anchors: [
+      'confined',
+      'bound',
+      'restrict',
+      'limited',
+      'constrained',
+      'governed',
+      'held back',
+      'subject',
+      'beholden',
+    ],
+    alsoAnchors: [
+      'open ai',
+      'openai',
+      'anthropic',
+      'google',
+      'meta',
+      'microsoft',
+      'chatgpt',
+      'chat gpt',
+      'gpt',
+    ],
+  },
+  {
+    // DAN's own words: "DAN can do anything now".
+    re: rx(`${WB}(?:can|could|will|is able to|are able to) do anything now${WE}`),
+    score: 0.7,
+    label: 'do-anything-now',
+    anchors: ['anything now'],
+  },
+  {
     re: rx(
       `${WB}(?:you are|you're|you have been|you've been|is|are) (?:now )?(?:free|freed|liberated|released|unshackled|unchained|exempt) from (?:[a-z']+ ){0,3}(?:rules|restrictions|constraints|guidelines|limitations|policies|filters|censorship|shackles|confines|programming|chains|guardrails)${WE}`,
     ),
