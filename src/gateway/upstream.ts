@@ -142,9 +142,12 @@ export function createUpstreams(configs: readonly UpstreamConfig[]): Upstreams {
       const cached = routeCache.get(model);
       if (cached !== undefined) return cached ?? undefined;
       const found = configs.find((u) => u.models.some((g) => globMatch(g, model)));
-      // Model names come from clients: cap the cache so a stream of made-up names cannot grow it forever.
-      if (routeCache.size > 10_000) routeCache.clear();
-      routeCache.set(model, found ?? null);
+      // Model names come from clients: only short ones are cached, and the cache is capped, so made-up
+      // names cannot grow it without bound.
+      if (model.length <= 256) {
+        if (routeCache.size >= 10_000) routeCache.clear();
+        routeCache.set(model, found ?? null);
+      }
       return found;
     },
     firstOfKind(kind) {
