@@ -118,7 +118,7 @@ describe('gateway upstream faults', () => {
   it('503 then ok: retried before any byte reached the client', async () => {
     faulty.reset();
     const res = await ask('m-status-503-then-ok');
-    assert.ok(res.choices[0]?.message.content);
+    assert.ok(res.choices[0]?.message.content, 'expected: res.choices[0]?.message.content');
     assert.equal(faulty.counts['status-503-then-ok'], 3);
   });
 

@@ -84,7 +84,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   };
 }
 
-/** Waits until `check` passes (audit records land within the flush interval), up to `timeoutMs`. */
+/**
+ * Waits until `check` passes (audit records land within the flush interval), up to `timeoutMs`. Give every
+ * `assert.ok` a message in these tests: without one, Node rebuilds the message by re-reading the source,
+ * which on tsx-transformed files takes minutes (it looked like a hung gateway).
+ */
 export async function eventually<T>(check: () => T, timeoutMs = 3000): Promise<T> {
   const start = Date.now();
   for (;;) {

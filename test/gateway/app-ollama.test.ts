@@ -108,7 +108,10 @@ describe('gateway Ollama routes', () => {
     assert.equal((await h.fetch('/api/version')).status, 401);
     const res = await h.fetch('/api/version', { key: 'user' });
     assert.equal(res.status, 200);
-    assert.ok(((await res.json()) as { version: string }).version);
+    assert.ok(
+      ((await res.json()) as { version: string }).version,
+      'expected: ((await res.json()) as { version: string }).version',
+    );
   });
 
   it('refuses management endpoints without the admin scope, never reaching the upstream', async () => {

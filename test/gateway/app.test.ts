@@ -89,7 +89,7 @@ describe('gateway OpenAI routes', () => {
     const completion = await h.client('user').completions.create({ model: 'fast-model', prompt: 'Once' });
     assert.equal(completion.choices[0]?.text, 'A completion.');
     const embedding = await h.client('user').embeddings.create({ model: 'fast-model', input: 'hello' });
-    assert.ok(embedding.data[0]!.embedding.length > 0);
+    assert.ok(embedding.data[0]!.embedding.length > 0, 'expected: embedding.data[0]!.embedding.length > 0');
     const all = await h.client('user').models.list();
     assert.deepEqual(all.data.map((m) => m.id).sort(), ['fast-model', 'other-model']);
     const restricted = await h.client('fastOnly').models.list();
@@ -145,7 +145,7 @@ describe('gateway OpenAI routes', () => {
       body: JSON.stringify(chat('fast-model', 'hi')),
     });
     assert.equal(res.status, 200);
-    assert.ok(res.headers.get('x-request-id'));
+    assert.ok(res.headers.get('x-request-id'), 'expected: res.headers.get(x-request-id)');
   });
 
   it('refuses models the key may not use (403) and models nobody serves (404)', async () => {
@@ -162,7 +162,10 @@ describe('gateway OpenAI routes', () => {
     const limited = await apiError(h.client('limited').chat.completions.create(chat('fast-model', 'second')));
     assert.equal(limited.status, 429);
     assert.equal(limited.code, 'rate_limit_exceeded');
-    assert.ok(Number(limited.headers?.get('retry-after')) >= 1);
+    assert.ok(
+      Number(limited.headers?.get('retry-after')) >= 1,
+      'expected: Number(limited.headers?.get(retry-after)) >= 1',
+    );
   });
 
   it('blocks an injection with 400 parapet_blocked and the rule ids, before the upstream', async () => {
@@ -178,7 +181,7 @@ describe('gateway OpenAI routes', () => {
     assert.equal(blocked.code, 'parapet_blocked');
     assert.equal(blocked.param, 'messages');
     const ruleIds = (blocked.error as { rule_ids?: string[] }).rule_ids ?? [];
-    assert.ok(ruleIds.length > 0);
+    assert.ok(ruleIds.length > 0, 'expected: ruleIds.length > 0');
     assert.match(blocked.message, /Request blocked by Parapet policy: guard\//);
     assert.equal(upstream.requests.length, 0, 'a blocked request reached the upstream');
   });
@@ -299,9 +302,12 @@ describe('gateway OpenAI routes', () => {
     assert.equal(served!.status, 200);
     assert.equal(served!.model, 'fast-model');
     assert.equal(served!.upstream, 'fast');
-    assert.ok(served!.keyId?.startsWith('k_'));
+    assert.ok(served!.keyId?.startsWith('k_'), 'expected: served!.keyId?.startsWith(k_)');
     assert.equal(served!.prompt, undefined, 'prompt text stored while logText is off');
-    assert.ok(served!.upstreamMs !== undefined && served!.latencyMs >= served!.upstreamMs);
+    assert.ok(
+      served!.upstreamMs !== undefined && served!.latencyMs >= served!.upstreamMs,
+      'expected: served!.upstreamMs !== undefined && served!.latencyMs >= served!.upstr',
+    );
   });
 });
 
@@ -348,7 +354,10 @@ describe('gateway output blocking', () => {
       const blocked = await apiError(h.client('user').chat.completions.create(chat('m', 'key?')));
       assert.equal(blocked.status, 400);
       assert.equal(blocked.code, 'parapet_blocked_output');
-      assert.ok(!JSON.stringify(blocked.error).includes(AWS_KEY));
+      assert.ok(
+        !JSON.stringify(blocked.error).includes(AWS_KEY),
+        'expected: !JSON.stringify(blocked.error).includes(AWS_KEY)',
+      );
       assert.deepEqual((blocked.error as { rule_ids?: string[] }).rule_ids, ['guard/secret']);
 
       const stream = await h.client('user').chat.completions.create({ ...chat('m', 'key?'), stream: true });
@@ -426,12 +435,18 @@ describe('gateway tool policy and spotlighting', () => {
 
       const records = await eventually(() => {
         const rs = h.audit();
-        assert.ok(rs.length >= 3);
+        assert.ok(rs.length >= 3, 'expected: rs.length >= 3');
         return rs;
       });
       const blocked = records.find((r) => r.inputAction === 'block');
-      assert.ok(blocked && blocked.ruleIds.length > 0 && blocked.status === 400);
-      assert.ok(records.some((r) => r.outputAction === 'block'));
+      assert.ok(
+        blocked && blocked.ruleIds.length > 0 && blocked.status === 400,
+        'expected: blocked && blocked.ruleIds.length > 0 && blocked.status === 400',
+      );
+      assert.ok(
+        records.some((r) => r.outputAction === 'block'),
+        'expected: records.some((r) => r.outputAction === block)',
+      );
     } finally {
       await h.close();
       await upstream.close();

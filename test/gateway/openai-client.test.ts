@@ -64,8 +64,11 @@ describe('gateway over real inference (tiny GGUF, node-llama-cpp)', { timeout: 1
     });
     for (const r of records) {
       assert.equal(r.outputAction, 'redact');
-      assert.ok(r.ruleIds.length > 0);
-      assert.ok(r.completion !== undefined && !r.completion.includes(FAKE_AWS_ACCESS_KEY_ID));
+      assert.ok(r.ruleIds.length > 0, 'expected: r.ruleIds.length > 0');
+      assert.ok(
+        r.completion !== undefined && !r.completion.includes(FAKE_AWS_ACCESS_KEY_ID),
+        'expected: r.completion !== undefined && !r.completion.includes(FAKE_AWS_ACCESS_K',
+      );
       assert.match(r.prompt ?? '', /deploy key/);
     }
   });
