@@ -6,6 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { describeValue as describe, isPlainObject } from '../core/config-values.ts';
 import { GUARD_DETECTORS } from '../guard/detectors/index.ts';
 import { closest, loadPolicyFile, PolicyError, PRESETS, parsePolicy } from '../guard/policy.ts';
 import type { GuardPolicy, PresetName } from '../guard/policy-types.ts';
@@ -538,23 +539,6 @@ function existingFile(file: string, path: PathSegment[]): string {
 /** YAML `key:` with nothing after it is null: treated as if the key were absent. */
 function present(value: unknown): boolean {
   return value !== undefined && value !== null;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** A value as a message shows it: strings quoted (and cut short), containers by kind. */
-function describe(value: unknown): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (value === null) return 'null';
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return String(value);
 }
 
 /** `upstreams[0].timeouts.idleMs`, `guard.input.policy.detectors["guard/secret"]`. */

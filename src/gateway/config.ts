@@ -7,7 +7,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from 'yaml';
+import { parseStrictYaml } from '../core/config-values.ts';
 import { ParapetError, type ParapetErrorCode } from '../core/errors.ts';
 import type { GuardPolicy, PresetName } from '../guard/policy-types.ts';
 import type { GatewayConfig, UpstreamConfig } from './config-types.ts';
@@ -152,16 +153,7 @@ function parseYaml(text: string, source: string | undefined, baseDir: string, en
     throw new GatewayConfigError('LIMIT', '', `config is over the ${MAX_CONFIG_BYTES}-character limit`, {
       source,
     });
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const lines = new LineCounter();
-  const doc = parseDocument(body, {
-    lineCounter: lines,
-    prettyErrors: false,
-    uniqueKeys: true,
-    merge: false,
-    version: '1.2',
-    schema: 'core',
-  });
+  const { doc, lines } = parseStrictYaml(text);
   const lineOf = (offset: number | undefined) =>
     offset === undefined ? undefined : lines.linePos(offset).line;
 

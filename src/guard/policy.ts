@@ -12,7 +12,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { domainToASCII } from 'node:url';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from 'yaml';
+import { describeValue as describe, isPlainObject, parseStrictYaml } from '../core/config-values.ts';
 import { ParapetError, type ParapetErrorCode } from '../core/errors.ts';
 import { atLeast } from '../core/severity.ts';
 import type {
@@ -172,16 +173,7 @@ export function loadPolicyYaml(text: string, source: string, options: PolicyChec
   if (text.length > MAX_POLICY_BYTES) {
     throw new PolicyError('LIMIT', [`${source}: policy is over the ${MAX_POLICY_BYTES}-character limit`]);
   }
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const lines = new LineCounter();
-  const doc = parseDocument(body, {
-    lineCounter: lines,
-    prettyErrors: false,
-    uniqueKeys: true,
-    merge: false,
-    version: '1.2',
-    schema: 'core',
-  });
+  const { doc, lines } = parseStrictYaml(text);
   const at = (offset: number): string => {
     const pos = lines.linePos(offset);
     return `${source}:${pos.line}:${pos.col}`;
@@ -514,23 +506,6 @@ function oneOf(allowed: readonly string[], got: unknown): string {
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** A value as a message shows it: strings quoted (and cut short), containers by kind. */
-function describe(value: unknown): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (value === null) return 'null';
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return String(value);
-}
 
 /** `policy.detectors["guard/secret"].threshold`, `policy.allow.domains[0]`. */
 function renderPath(root: string, path: readonly PathSegment[]): string {
