@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mulberry32 } from '../../src/core/prng.ts';
 import type { GatewayConfig } from '../../src/gateway/config-types.ts';
 import {
   CONTENT_FILTER,
@@ -18,6 +17,7 @@ import {
   type StreamFilter,
 } from '../../src/gateway/filter/index.ts';
 import type { GuardContext } from '../../src/guard/index.ts';
+import { mulberry32, randomChunks } from '../fixtures/prng.ts';
 
 type Json = Record<string, unknown>;
 type GuardConfig = GatewayConfig['guard'];
@@ -121,17 +121,6 @@ function filler(random: () => number, words: number): string {
   return out.join(' ');
 }
 
-/** Splits text into pieces of 1 to `max` characters, as a token stream would. */
-function split(text: string, random: () => number, max: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; ) {
-    const n = 1 + Math.floor(random() * max);
-    out.push(text.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
-
 const BASE = { id: 'chatcmpl-42', object: 'chat.completion.chunk', created: 1700000000, model: 'llama3' };
 const USAGE = { prompt_tokens: 11, completion_tokens: 22, total_tokens: 33 };
 
@@ -145,7 +134,7 @@ function chatStream(texts: readonly string[], random: () => number, max: number)
       ...BASE,
       choices: [{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
     },
-    ...split(text, random, max).map((piece) => ({
+    ...randomChunks(text, random, max).map((piece) => ({
       ...BASE,
       choices: [
         { index, delta: { content: piece }, logprobs: { content: [{ token: piece }] }, finish_reason: null },
@@ -320,7 +309,7 @@ test('text completions stream the same way', () => {
     [`${filler(random, 100)} ${DANGERS[0]?.text} ${filler(random, 100)}`, DANGERS[0]],
   ] as const) {
     for (const max of [1, 9, 100_000]) {
-      const payloads: Json[] = split(text, random, max).map((piece) => ({
+      const payloads: Json[] = randomChunks(text, random, max).map((piece) => ({
         ...base,
         choices: [{ index: 0, text: piece, logprobs: null, finish_reason: null }],
       }));
@@ -359,7 +348,7 @@ function ollamaStream(
     kind === 'ollama-chat'
       ? { ...base, message: { role: 'assistant', content: s }, done: false }
       : { ...base, response: s, done: false };
-  const out = split(text, random, max).map(piece);
+  const out = randomChunks(text, random, max).map(piece);
   const done = { ...piece(''), done: true, done_reason: 'stop', prompt_eval_count: 7, eval_count: 13 };
   out.push(kind === 'ollama-generate' ? { ...done, context: [1, 2, 3] } : done);
   return out;
@@ -415,7 +404,7 @@ function toolStream(calls: [string, string][], random: () => number, max: number
     { ...BASE, choices: [{ index: 0, delta: { role: 'assistant', content: null }, finish_reason: null }] },
   ];
   if (content !== '') {
-    for (const piece of split(content, random, max)) {
+    for (const piece of randomChunks(content, random, max)) {
       out.push({ ...BASE, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
     }
   }
@@ -432,7 +421,7 @@ function toolStream(calls: [string, string][], random: () => number, max: number
         },
       ],
     });
-    for (const piece of split(args, random, max)) {
+    for (const piece of randomChunks(args, random, max)) {
       out.push({
         ...BASE,
         choices: [

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createGuard } from '../../src/guard/guard.ts';
 import { holdbackWindow } from '../../src/guard/stream.ts';
-import { mulberry32 } from '../fixtures/prng.ts';
+import { mulberry32, randomChunks } from '../fixtures/prng.ts';
 
 const guard = createGuard();
 const CANARY = 'pcn-7f3a9c21d4e8b605';
@@ -33,22 +33,11 @@ function filler(random: () => number, words: number): string {
   return out.join(' ');
 }
 
-/** Splits text into chunks of 1 to `max` characters, as a token stream would. */
-function chunks(text: string, random: () => number, max: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; ) {
-    const n = 1 + Math.floor(random() * max);
-    out.push(text.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
-
 function stream(text: string, random: () => number, max: number, context = {}) {
   const s = guard.outputStream(context);
   let released = '';
   let action = 'allow';
-  for (const c of chunks(text, random, max)) {
+  for (const c of randomChunks(text, random, max)) {
     const step = s.push(c);
     released += step.release;
     action = step.action;
@@ -122,7 +111,7 @@ test('clean prose is released while the model is still writing, a few tokens beh
   let released = 0;
   let worstLag = 0;
   let pushed = 0;
-  for (const c of chunks(text, random, 6)) {
+  for (const c of randomChunks(text, random, 6)) {
     pushed += c.length;
     released += s.push(c).release.length;
     if (pushed > 200) worstLag = Math.max(worstLag, pushed - released);
