@@ -17,14 +17,7 @@ import { readUpstreamBody, type UpstreamResponse } from '../upstream.ts';
 import type { GatewayDeps } from './deps.ts';
 import type { Exchange } from './exchange.ts';
 import { relayStream } from './relay.ts';
-import {
-  authenticate,
-  checkCaps,
-  parseJsonObject,
-  readBodyCapped,
-  requireModel,
-  requireScope,
-} from './request.ts';
+import { authorize, checkCaps, parseJsonObject, readBodyCapped, requireModel } from './request.ts';
 
 /** What differs between the inference routes. */
 export interface InferenceRoute {
@@ -46,9 +39,7 @@ export async function handleInference(
   ex: Exchange,
   route: InferenceRoute,
 ): Promise<Response> {
-  const key = authenticate(deps, c);
-  ex.setKey(key);
-  requireScope(key, 'inference');
+  const key = authorize(deps, c, ex, 'inference');
   const bytes = await readBodyCapped(c, deps.config.limits.maxBodyBytes);
   const body = parseJsonObject(bytes);
   const model = requireModel(body);

@@ -14,7 +14,7 @@ import { handle } from './handle.ts';
 import { handleInference, type InferenceRoute } from './inference.ts';
 import { listModels } from './models.ts';
 import { passThrough } from './proxy.ts';
-import { authenticate, parseJsonObject, readBodyCapped, requireScope } from './request.ts';
+import { authorize, parseJsonObject, readBodyCapped } from './request.ts';
 
 const ollamaStreams = (body: Record<string, unknown>) => body.stream !== false;
 
@@ -51,9 +51,7 @@ export function registerOllamaRoutes(app: Hono, deps: GatewayDeps): void {
   app.get(
     '/api/tags',
     handle(deps, '/api/tags', async (c, ex) => {
-      const key = authenticate(deps, c);
-      ex.setKey(key);
-      requireScope(key, 'inference');
+      const key = authorize(deps, c, ex, 'inference');
       const ollamas = deps.upstreams.all().filter((u) => u.kind === 'ollama');
       const models = await listModels(deps, ex, key, ollamas, c.req.raw.signal);
       return Response.json({ models: models.map((m) => m.entry) }, { headers: { 'x-request-id': ex.id } });
@@ -63,9 +61,7 @@ export function registerOllamaRoutes(app: Hono, deps: GatewayDeps): void {
   app.get(
     '/api/version',
     handle(deps, '/api/version', async (c, ex) => {
-      const key = authenticate(deps, c);
-      ex.setKey(key);
-      requireScope(key, 'inference');
+      authorize(deps, c, ex, 'inference');
       return forward(deps, c, ex, firstOllama(deps), undefined);
     }),
   );
@@ -118,9 +114,7 @@ export function registerOllamaRoutes(app: Hono, deps: GatewayDeps): void {
 }
 
 function requireAdmin(deps: GatewayDeps, c: Context, ex: Exchange): void {
-  const key = authenticate(deps, c);
-  ex.setKey(key);
-  requireScope(key, 'admin');
+  authorize(deps, c, ex, 'admin');
 }
 
 function firstOllama(deps: GatewayDeps): UpstreamConfig {

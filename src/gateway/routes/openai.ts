@@ -4,7 +4,7 @@ import type { GatewayDeps } from './deps.ts';
 import { handle } from './handle.ts';
 import { handleInference, type InferenceRoute } from './inference.ts';
 import { listModels } from './models.ts';
-import { authenticate, requireScope } from './request.ts';
+import { authorize } from './request.ts';
 
 const streams = (body: Record<string, unknown>) => body.stream === true;
 
@@ -37,9 +37,7 @@ export function registerOpenAIRoutes(app: Hono, deps: GatewayDeps): void {
   app.get(
     '/v1/models',
     handle(deps, '/v1/models', async (c, ex) => {
-      const key = authenticate(deps, c);
-      ex.setKey(key);
-      requireScope(key, 'inference');
+      const key = authorize(deps, c, ex, 'inference');
       const models = await listModels(deps, ex, key, deps.upstreams.all(), c.req.raw.signal);
       const data = models.map((m) =>
         m.upstream.kind === 'openai'

@@ -7,7 +7,7 @@ import type { Hono } from 'hono';
 import { GatewayError } from '../errors.ts';
 import type { GatewayDeps } from './deps.ts';
 import { handle } from './handle.ts';
-import { authenticate, requireScope } from './request.ts';
+import { authorize } from './request.ts';
 
 /** The key the health probe counts a zero-cost request under, so probing never touches a real key's budget. */
 export const HEALTH_PROBE_KEY = 'parapet:healthz';
@@ -30,9 +30,7 @@ export function registerOpsRoutes(app: Hono, deps: GatewayDeps): void {
   app.get(
     '/metrics',
     handle(deps, '/metrics', async (c, ex) => {
-      const key = authenticate(deps, c);
-      ex.setKey(key);
-      requireScope(key, 'admin');
+      authorize(deps, c, ex, 'admin');
       const metrics = deps.metrics;
       if (!metrics) throw new GatewayError(404, 'not_found', 'Metrics are disabled in the gateway config.');
       return new Response(await metrics.render(), {

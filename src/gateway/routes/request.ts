@@ -52,6 +52,22 @@ export function cachedKeyLookup(store: KeyStore, now: () => number): Pick<KeySto
   };
 }
 
+/**
+ * The caller's key, checked for `scope` and recorded on the exchange (so the audit record names the key even
+ * when the scope check refuses it): what every authenticated route does first.
+ */
+export function authorize(
+  deps: GatewayDeps,
+  c: Context,
+  exchange: { setKey(key: ApiKeyRecord): void },
+  scope: KeyScope,
+): ApiKeyRecord {
+  const key = authenticate(deps, c);
+  exchange.setKey(key);
+  requireScope(key, scope);
+  return key;
+}
+
 export function requireScope(key: ApiKeyRecord, scope: KeyScope): void {
   if (!key.scopes.includes(scope)) {
     throw new GatewayError(403, 'insufficient_scope', `This API key lacks the "${scope}" scope.`, {
