@@ -42,24 +42,34 @@ function stringFlag(name: string): string | undefined {
   return i < 0 ? undefined : process.argv[i + 1];
 }
 
-/** A realistic chat request: a system prompt and a user question of about 600 characters. */
-const chatBody = (model: string) =>
+const SYSTEM =
+  'You are a helpful assistant for an engineering team. Answer briefly and cite the relevant section of the runbook when you can.';
+const FIRST_QUESTION =
+  'Our nightly job that exports the model registry to object storage started failing after we rotated credentials last week. ' +
+  'The logs show a 403 from the storage service on the multipart upload step only, while small single-part uploads still work. ' +
+  'We checked that the new role has write access to the bucket and that the clock on the runner is in sync. ' +
+  'What else could make multipart uploads fail with 403 after a credential rotation, and how do we confirm it?';
+const FOLLOW_UPS = ['bucket policy', 'KMS key policy', 'role trust policy', 'access log', 'runner image'];
+
+/**
+ * A realistic chat request: a system prompt and a conversation in its second turn, the history (question and
+ * answer) as clients resend it, then a follow-up of about 300 characters that is new in every request
+ * (`n` makes it unique), so the guard's memo of already-judged history never answers for the new message.
+ */
+const chatBody = (model: string, n: number) =>
   JSON.stringify({
     model,
     max_tokens: 256,
     messages: [
-      {
-        role: 'system',
-        content:
-          'You are a helpful assistant for an engineering team. Answer briefly and cite the relevant section of the runbook when you can.',
-      },
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: FIRST_QUESTION },
+      { role: 'assistant', content: REPLY },
       {
         role: 'user',
         content:
-          'Our nightly job that exports the model registry to object storage started failing after we rotated credentials last week. ' +
-          'The logs show a 403 from the storage service on the multipart upload step only, while small single-part uploads still work. ' +
-          'We checked that the new role has write access to the bucket and that the clock on the runner is in sync. ' +
-          'What else could make multipart uploads fail with 403 after a credential rotation, and how do we confirm it?',
+          `Thanks. Ticket ${n}: we looked at the ${FOLLOW_UPS[n % FOLLOW_UPS.length]} and found nothing that names the old role, ` +
+          `and the simulation for CreateMultipartUpload says allowed. The failure started at ${n % 24}:${String(n % 60).padStart(2, '0')} ` +
+          'on the first run after the rotation. Could a cached session on the runner still use the old credentials, and how would we see it?',
       },
     ],
   });
@@ -101,6 +111,14 @@ async function gatewayChild(): Promise<void> {
       audit: { path: join(dir, 'audit.db') },
       // The benchmark measures the gateway's cost, not the limiter refusing the load.
       limits: { requestsPerMinute: 0, tokensPerMinute: 0 },
+      // --bare: no filtering, audit or metrics, to see what the HTTP path alone costs.
+      ...(process.argv.includes('--bare')
+        ? {
+            guard: { input: { enabled: false }, output: { enabled: false } },
+            audit: { enabled: false },
+            metrics: { enabled: false },
+          }
+        : {}),
       upstreams: [
         { name: INSTANT, url: instantUrl, models: [INSTANT] },
         { name: MODEL_LIKE, url: modelLikeUrl, models: [MODEL_LIKE] },
@@ -113,6 +131,10 @@ async function gatewayChild(): Promise<void> {
   store.close();
   const running = await startGateway(config);
   process.on('message', (m: unknown) => {
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpuMicros: user + system });
+    }
     if (m === 'memory') {
       global.gc?.();
       const { rss, heapUsed } = process.memoryUsage();
@@ -153,6 +175,14 @@ function memoryOf(child: ChildProcess): Promise<{ rss: number; heapUsed: number 
   });
 }
 
+/** The gateway process's CPU time so far (user + system), in microseconds. */
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve((m as { cpuMicros: number }).cpuMicros));
+    child.send('cpu');
+  });
+}
+
 // ---------------------------------------------------------------- load
 
 interface Load {
@@ -163,11 +193,16 @@ interface Load {
 
 interface LoadResult {
   rps: number;
+  /** Responses received in the run. */
+  total: number;
   p50: number;
   p99: number;
   errors: number;
   non2xx: number;
 }
+
+/** Numbers the follow-up messages, so no two requests of a run carry the same one. */
+let nextRequest = 0;
 
 async function load(target: Load, seconds: number, rate?: number): Promise<LoadResult> {
   const result = await autocannon({
@@ -180,10 +215,19 @@ async function load(target: Load, seconds: number, rate?: number): Promise<LoadR
       'content-type': 'application/json',
       ...(target.key ? { authorization: `Bearer ${target.key}` } : {}),
     },
-    body: chatBody(target.model),
+    // Every request carries a new follow-up message (see chatBody).
+    requests: [
+      {
+        setupRequest: (req) => {
+          req.body = chatBody(target.model, nextRequest++);
+          return req;
+        },
+      },
+    ],
   });
   return {
     rps: result.requests.average,
+    total: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
@@ -202,7 +246,7 @@ async function sequential(target: Load, count: number): Promise<number[]> {
         'content-type': 'application/json',
         ...(target.key ? { authorization: `Bearer ${target.key}` } : {}),
       },
-      body: chatBody(target.model),
+      body: chatBody(target.model, nextRequest++),
     });
     await res.body.text();
     if (res.statusCode !== 200) throw new Error(`status ${res.statusCode} from ${target.url}`);
@@ -215,20 +259,30 @@ const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 const ms = (v: number) => `${v.toFixed(3)} ms`;
 
-async function saturation(direct: Load, through: Load, seconds: number) {
+async function saturation(direct: Load, through: Load, seconds: number, gateway: ChildProcess) {
   const runs = { direct: [] as LoadResult[], through: [] as LoadResult[] };
+  let cpuMicros = 0;
+  let handled = 0;
   for (let round = 0; round < 2; round++) {
     runs.direct.push(await load(direct, seconds));
-    runs.through.push(await load(through, seconds));
+    const before = await cpuOf(gateway);
+    const run = await load(through, seconds);
+    cpuMicros += (await cpuOf(gateway)) - before;
+    handled += run.total;
+    runs.through.push(run);
   }
+  // CPU per request is what the gateway costs whatever else the machine runs: one core serves 1000/x req/s.
+  const cpuPerRequest = handled === 0 ? 0 : cpuMicros / 1000 / handled;
   const best = (rs: LoadResult[]) => rs.reduce((a, b) => (b.rps > a.rps ? b : a));
   for (const [name, rs] of Object.entries(runs))
     console.log(
       `  ${name.padEnd(8)} ${rs.map((r) => `${r.rps.toFixed(0)} req/s (p50 ${r.p50} ms, errors ${r.errors}, non-2xx ${r.non2xx})`).join(' · ')}`,
     );
   const ratio = best(runs.through).rps / best(runs.direct).rps;
-  console.log(`  ratio: ${(ratio * 100).toFixed(1)}% of direct throughput (target ≥ 80%)`);
-  return { runs, ratio, throughRps: best(runs.through).rps };
+  console.log(
+    `  ratio: ${(ratio * 100).toFixed(1)}% of direct throughput (target ≥ 80%); gateway CPU ${ms(cpuPerRequest)} per request (one core serves ${(1000 / cpuPerRequest).toFixed(0)} req/s)`,
+  );
+  return { runs, ratio, throughRps: best(runs.through).rps, cpuPerRequest };
 }
 
 async function main(): Promise<void> {
@@ -247,6 +301,7 @@ async function main(): Promise<void> {
       up.info.modelLike ?? '',
       '--dir',
       dir,
+      ...(process.argv.includes('--bare') ? ['--bare'] : []),
     ]);
     children.push(gw.child);
     const key = gw.info.key ?? '';
@@ -271,11 +326,11 @@ async function main(): Promise<void> {
     console.log(
       `  upstream '${MODEL_LIKE}' (${delay} ms per answer, as a model server takes time to answer):`,
     );
-    const model = await saturation(directModel, throughModel, duration);
+    const model = await saturation(directModel, throughModel, duration, gw.child);
     console.log(
       `  upstream '${INSTANT}' (no work at all: the ratio is the gateway's whole cost against a no-op server):`,
     );
-    const instant = await saturation(direct, through, duration);
+    const instant = await saturation(direct, through, duration, gw.child);
 
     const rate = Math.max(50, Math.floor(instant.throughRps * 0.5));
     console.log(`\n== 2. added latency, upstream '${INSTANT}' ==`);

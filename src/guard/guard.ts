@@ -9,6 +9,7 @@ import { transformerClassifierMeta } from './onnx/transformer-classifier.ts';
 import { resolvePolicy } from './policy.ts';
 import type { GuardPolicy, PresetName, ResolvedPolicy } from './policy-types.ts';
 import { prepareText } from './prepare.ts';
+import { ScanMemo } from './scan-memo.ts';
 import { createOutputStream, type OutputStream } from './stream.ts';
 import type {
   Detection,
@@ -38,7 +39,15 @@ export interface Guard {
 export interface GuardOptions {
   /** Replaces the built-in detector list (for tests and for adding your own detectors). */
   detectors?: readonly Detector[];
+  /**
+   * Input texts whose verdicts the guard remembers (default 256; 0 turns it off), so conversation history
+   * resent with every turn is judged once. Output is never memoised: every response is new text.
+   */
+  memoEntries?: number;
 }
+
+/** Characters the input memo may hold in all (keys are the texts themselves). */
+const MEMO_MAX_CHARS = 4 * 1024 * 1024;
 
 /** Where a detection counted, with the action the policy gives it. */
 export interface CountedDetection {
@@ -77,10 +86,17 @@ export function createGuard(
     allowDomains: resolved.allowDomains,
   });
 
+  const memo = new ScanMemo<CountedDetection[]>(options.memoEntries ?? 256, MEMO_MAX_CHARS);
   const scanText = (text: string, path: string, direction: Direction, context: GuardContext): ScanPart => {
     const detectors = direction === 'input' ? inputDetectors : outputDetectors;
-    const prepared = prepareText(text, { decode: direction === 'input' });
-    const counted = runDetectors(detectors, prepared, detectorContext(direction, context), resolved);
+    // Everything a detector reads besides the text is in the key, so a hit is exactly what a rescan gives.
+    const key = direction === 'input' ? memoKey(text, context) : undefined;
+    let counted = key === undefined ? undefined : memo.get(key);
+    if (counted === undefined) {
+      const prepared = prepareText(text, { decode: direction === 'input' });
+      counted = runDetectors(detectors, prepared, detectorContext(direction, context), resolved);
+      if (key !== undefined) memo.set(key, counted);
+    }
     return summarise(counted, text, path);
   };
 
@@ -129,6 +145,16 @@ export function createGuard(
       });
     },
   };
+}
+
+/** The memo key of an input text: the context fields detectors read, then the text. */
+function memoKey(text: string, context: GuardContext): string {
+  // A new GuardContext field fails to compile here until it is part of the key.
+  const { systemPrompt, canaries: planted, source, ...rest } = context;
+  const unkeyed: Record<string, never> = rest;
+  void unkeyed;
+  const canaries = planted === undefined ? '' : planted.join('\u0001');
+  return `${source ?? ''}\u0000${canaries}\u0000${systemPrompt ?? ''}\u0000${text}`;
 }
 
 function isResolved(policy: unknown): policy is ResolvedPolicy {
