@@ -104,6 +104,9 @@ async function gatewayChild(): Promise<void> {
   const instantUrl = stringFlag('--instant') ?? '';
   const modelLikeUrl = stringFlag('--model-like') ?? '';
   const dir = stringFlag('--dir') ?? '';
+  const off = new Set(
+    process.argv.includes('--bare') ? ['guard', 'audit', 'metrics'] : (stringFlag('--off') ?? '').split(','),
+  );
   const config = resolveGatewayConfig(
     {
       listen: { host: '127.0.0.1', port: 0 },
@@ -111,14 +114,10 @@ async function gatewayChild(): Promise<void> {
       audit: { path: join(dir, 'audit.db') },
       // The benchmark measures the gateway's cost, not the limiter refusing the load.
       limits: { requestsPerMinute: 0, tokensPerMinute: 0 },
-      // --bare: no filtering, audit or metrics, to see what the HTTP path alone costs.
-      ...(process.argv.includes('--bare')
-        ? {
-            guard: { input: { enabled: false }, output: { enabled: false } },
-            audit: { enabled: false },
-            metrics: { enabled: false },
-          }
-        : {}),
+      // --off guard,audit,metrics (or --bare for all three): what the rest of the path costs without them.
+      ...(off.has('guard') ? { guard: { input: { enabled: false }, output: { enabled: false } } } : {}),
+      ...(off.has('audit') ? { audit: { enabled: false } } : {}),
+      ...(off.has('metrics') ? { metrics: { enabled: false } } : {}),
       upstreams: [
         { name: INSTANT, url: instantUrl, models: [INSTANT] },
         { name: MODEL_LIKE, url: modelLikeUrl, models: [MODEL_LIKE] },
@@ -302,6 +301,7 @@ async function main(): Promise<void> {
       '--dir',
       dir,
       ...(process.argv.includes('--bare') ? ['--bare'] : []),
+      ...(stringFlag('--off') === undefined ? [] : ['--off', stringFlag('--off') ?? '']),
     ]);
     children.push(gw.child);
     const key = gw.info.key ?? '';

@@ -1,5 +1,6 @@
 import { normalizeText } from '../normalize.ts';
 import { originalSpan } from '../prepare.ts';
+import { ScanMemo } from '../scan-memo.ts';
 import type { Detection, Detector, DetectorContext, DetectorMeta, PreparedText } from '../types.ts';
 import { containsAllowedPhrase, MAX_DETECTIONS } from './redact-utils.ts';
 
@@ -167,6 +168,11 @@ interface PromptIndex {
  * by the context is a memo of a pure function (it never changes an answer) and is freed with the context.
  */
 const INDEX_MEMO = new WeakMap<DetectorContext, PromptIndex | undefined>();
+/**
+ * And by the prompt's text, across contexts: a server sends the same system prompt with every request, each
+ * with a fresh context. Bounded by entries and characters; a pure function's memo, as above.
+ */
+const PROMPT_MEMO = new ScanMemo<PromptIndex | null>(32, 2 * 1024 * 1024);
 
 function promptIndex(ctx: DetectorContext): PromptIndex | undefined {
   const prompt = ctx.systemPrompt ?? '';
@@ -174,9 +180,13 @@ function promptIndex(ctx: DetectorContext): PromptIndex | undefined {
     const memo = INDEX_MEMO.get(ctx);
     if ((memo?.prompt ?? '') === prompt) return memo;
   }
-  const index = buildIndex(prompt);
-  INDEX_MEMO.set(ctx, index);
-  return index;
+  let index = PROMPT_MEMO.get(prompt);
+  if (index === undefined) {
+    index = buildIndex(prompt) ?? null;
+    PROMPT_MEMO.set(prompt, index);
+  }
+  INDEX_MEMO.set(ctx, index ?? undefined);
+  return index ?? undefined;
 }
 
 function buildIndex(prompt: string): PromptIndex | undefined {
