@@ -179,6 +179,11 @@ async function requestJson(
       const why = controller.signal.aborted ? `no answer within ${ctx.timeoutMs} ms` : describeCause(err);
       throw new ParapetError('UNREADABLE', `OSV API ${method} ${url} failed: ${why}`, { cause: err });
     }
+    const declared = Number(response.headers.get('content-length') ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      await response.body?.cancel();
+      throw malformed(`${method} ${url}: answer of ${declared} bytes, over the ${MAX_BODY_BYTES}-byte cap`);
+    }
     let text: string;
     try {
       text = await response.text();
