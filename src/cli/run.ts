@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, ParapetError } from '../core/errors.ts';
 import { auditCommand } from './commands/audit.ts';
+import { dbCommand } from './commands/db.ts';
 import { gatewayCommand } from './commands/gateway.ts';
 import { guardCommand } from './commands/guard.ts';
 import { keysCommand } from './commands/keys.ts';
@@ -42,6 +43,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     )
     .addCommand(
       auditCommand(io, (c) => {
+        code = c;
+      }),
+    )
+    .addCommand(
+      dbCommand(io, (c) => {
         code = c;
       }),
     );

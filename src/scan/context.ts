@@ -1,6 +1,9 @@
 import { ParapetError } from '../core/errors.ts';
 import type { Location } from '../core/finding.ts';
 import type { ScanResult } from '../core/result.ts';
+import type { OsvQueryDep } from '../deps/advisories/online.ts';
+import type { IncludeReader } from '../deps/manifests/index.ts';
+import type { Advisory, AdvisoryIndex } from '../deps/types.ts';
 import type { ByteSource } from '../formats/byte-source.ts';
 
 /** Options a caller sets for a whole scan. */
@@ -13,6 +16,21 @@ export interface ScanOptions {
   onFile?: (path: string, index: number) => void;
   /** Hugging Face Hub settings for `hf://` paths (default: HF_ENDPOINT, HF_TOKEN, PARAPET_CACHE_DIR). */
   hub?: HubOptions;
+  /**
+   * Advisory index for dependency manifests (`parapet db update` writes one). Default: the user's index when
+   * it exists, else the snapshot shipped with Parapet.
+   */
+  advisoryDb?: string;
+  /** Also ask the OSV API about every pinned dependency (the only scan option that leaves the machine). */
+  online?: OnlineOptions;
+}
+
+/** Where `online` queries go. */
+export interface OnlineOptions {
+  /** OSV API base URL (default https://api.osv.dev). */
+  endpoint?: string;
+  /** Per request, in ms (default 30 000). */
+  timeoutMs?: number;
 }
 
 /** How `hf://OWNER/NAME[@REVISION]` is fetched; every field falls back to its environment variable or default. */
@@ -42,8 +60,28 @@ export interface HandlerContext {
   depth: number;
   /** Decompressed bytes still allowed for this top-level file (shared by everything nested in it). */
   budget: ExpansionBudget;
+  /** What the whole scan shares: the advisory index, online queries, includes beside files on disk. */
+  services: ScanServices;
   /** Analyses nested content (an archive member, an extracted file) with format detection. */
   scanNested(src: ByteSource, member: string, hints?: NestedHints): Promise<NestedOutcome>;
+}
+
+/**
+ * Scan-wide services, built once per scan and shared by every file in it (see scan/services.ts). Loaded
+ * lazily: a scan of model weights never reads the advisory index.
+ */
+export interface ScanServices {
+  /** The advisory index, or the error that kept it from loading (reported per manifest, never "clean"). */
+  advisories(): AdvisoryIndex | Error;
+  /** OSV answers for these dependencies when `online` is on; undefined when it is off. Throws ParapetError. */
+  queryOnline?(deps: readonly OsvQueryDep[]): Promise<Map<string, Advisory[]>>;
+  /**
+   * Reads a file a manifest includes (`-r other.txt`), resolved beside the including file; only for files on
+   * disk, only inside the scanned directory, and only regular files under the size cap. Undefined otherwise.
+   */
+  readInclude?: IncludeReader;
+  /** Findings already reported, so an included file scanned on its own too is not reported twice. */
+  reported: Set<string>;
 }
 
 /** What the parent knows about a nested item. */

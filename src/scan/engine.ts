@@ -12,6 +12,7 @@ import {
   type NestedHints,
   type NestedOutcome,
   type ScanOptions,
+  type ScanServices,
 } from './context.ts';
 import { detectFormat } from './detect.ts';
 import { BINARY_FORMATS, TEXT_FORMATS } from './formats.ts';
@@ -22,6 +23,7 @@ import { handleSevenZip } from './handlers/sevenzip.ts';
 import { handleTar } from './handlers/tar.ts';
 import { handleZip } from './handlers/zip.ts';
 import { isHubRef, scanHub } from './hub/scan-hub.ts';
+import { createScanServices, rootsOf } from './services.ts';
 import { walk } from './walk.ts';
 
 const NOT_A_MODEL =
@@ -40,12 +42,14 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
   let index = 0;
   // `hf://OWNER/NAME[@REVISION]` arguments are Hugging Face Hub repositories, scanned after the local paths.
   const hub = paths.filter(isHubRef);
-  for (const item of walk(paths.filter((p) => !isHubRef(p)))) {
+  const local = paths.filter((p) => !isHubRef(p));
+  const services = createScanServices(options, rootsOf(local));
+  for (const item of walk(local)) {
     if (item.kind === 'error') result.errors.push({ path: item.path, error: item.error });
     else if (item.kind === 'skip') result.skipped.push({ path: item.path, why: item.why });
     else {
       options.onFile?.(item.path, index++);
-      await scanFile(item.path, result, options);
+      await scanFile(item.path, result, options, services);
     }
   }
   for (const ref of hub) mergeInto(result, await scanHub(ref, options));
@@ -53,7 +57,12 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
 }
 
 /** Scans one file on disk into `result`. */
-export async function scanFile(path: string, result: ScanResult, options: ScanOptions = {}): Promise<void> {
+export async function scanFile(
+  path: string,
+  result: ScanResult,
+  options: ScanOptions = {},
+  services: ScanServices = createScanServices(options, rootsOf([path])),
+): Promise<void> {
   let src: ReturnType<typeof openFileSource>;
   try {
     src = openFileSource(path);
@@ -62,7 +71,7 @@ export async function scanFile(path: string, result: ScanResult, options: ScanOp
     return;
   }
   try {
-    await scanRoot(src, path, result, options);
+    await scanRoot(src, path, result, options, services);
   } finally {
     src.close();
   }
@@ -76,7 +85,8 @@ export async function scanSource(
   result: ScanResult,
   strict: boolean,
   hints: NestedHints,
-  budget: ExpansionBudget = { remaining: MAX_EXPANDED_BYTES },
+  budget: ExpansionBudget,
+  services: ScanServices,
 ): Promise<NestedOutcome> {
   const ctx: HandlerContext = {
     result,
@@ -84,6 +94,7 @@ export async function scanSource(
     strict,
     depth,
     budget,
+    services,
     scanNested: async (child, member, childHints = {}) => {
       const childLocation: Location = { path: location.path, member: childMember(location, member) };
       if (depth + 1 > MAX_NESTING) {
@@ -94,7 +105,16 @@ export async function scanSource(
         return 'analysed';
       }
       try {
-        return await scanSource(child, childLocation, depth + 1, result, strict, childHints, budget);
+        return await scanSource(
+          child,
+          childLocation,
+          depth + 1,
+          result,
+          strict,
+          childHints,
+          budget,
+          services,
+        );
       } catch (err) {
         result.errors.push({ path: `${location.path}!${childLocation.member}`, error: describeError(err) });
         return 'analysed';
@@ -164,7 +184,7 @@ export async function scanBytes(
   options: ScanOptions = {},
 ): Promise<ScanResult> {
   const result = emptyResult();
-  await scanRoot(bufferSource(bytes), path, result, options);
+  await scanRoot(bufferSource(bytes), path, result, options, createScanServices(options));
   return result;
 }
 
@@ -174,8 +194,9 @@ export function scanSourceAt(
   path: string,
   result: ScanResult,
   options: ScanOptions = {},
+  services: ScanServices = createScanServices(options),
 ): Promise<void> {
-  return scanRoot(src, path, result, options);
+  return scanRoot(src, path, result, options, services);
 }
 
 /** A top-level file, on disk or in memory: analysed, skipped as not a model format, or recorded as an error. */
@@ -184,6 +205,7 @@ async function scanRoot(
   path: string,
   result: ScanResult,
   options: ScanOptions,
+  services: ScanServices,
 ): Promise<void> {
   if (src.size === 0) {
     result.skipped.push({ path, why: 'empty file' });
@@ -191,7 +213,7 @@ async function scanRoot(
   }
   try {
     const budget = { remaining: options.maxExpandedBytes ?? MAX_EXPANDED_BYTES };
-    const outcome = await scanSource(src, { path }, 0, result, options.strict ?? false, {}, budget);
+    const outcome = await scanSource(src, { path }, 0, result, options.strict ?? false, {}, budget, services);
     if (outcome === 'analysed') result.scanned.push(path);
     else result.skipped.push({ path, why: NOT_A_MODEL });
   } catch (err) {

@@ -1,4 +1,5 @@
 import type { FormatHandler } from './format-handler.ts';
+import { depsManifestFormat } from './handlers/deps-manifest.ts';
 import { ggufFormat } from './handlers/gguf.ts';
 import { jsonConfigFormat } from './handlers/json-config.ts';
 import { kerasConfigFormat, kerasHdf5Format } from './handlers/keras.ts';
@@ -42,4 +43,6 @@ export const TEXT_FORMATS: readonly FormatHandler[] = [
   kerasConfigFormat,
   // Any *.json config: URLs to unknown hosts and embedded credentials (data-only exfiltration setups).
   jsonConfigFormat,
+  // Dependency manifests and lock files: known-vulnerable, malicious and typosquatted packages, risky sources.
+  depsManifestFormat,
 ];

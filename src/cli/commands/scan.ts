@@ -15,10 +15,14 @@ interface ScanFlags {
   output?: string;
   failOn: string;
   strict: boolean;
+  advisoryDb?: string;
+  online: boolean;
+  osvEndpoint?: string;
 }
 
 const HELP_AFTER = `
 What it checks:
+  Models:
   Pickle-family model files (PyTorch .pt/.pth/.bin/.ckpt, joblib, pickle, NumPy .npy/.npz), safetensors
   headers, GGUF metadata and chat templates, Keras .keras/.h5 configs, TensorFlow and ONNX graphs,
   trust_remote_code Python and configs, and the containers they travel in (zip, tar, 7z, gzip/bzip2/xz,
@@ -26,6 +30,12 @@ What it checks:
   import or call is resolved statically and judged against an allow list of what real checkpoints use
   and the deny lists of picklescan, modelscan, fickling and ModelAudit.
   Nothing is ever loaded, unpickled, rendered or executed.
+  Dependencies (requirements*.txt with -r/-c includes, pyproject.toml, poetry.lock, uv.lock, Pipfile.lock,
+  pdm.lock, environment.yml, package-lock.json): known vulnerabilities and malicious releases from an OSV
+  advisory index (offline: the shipped snapshot, or yours from \`parapet db update\`), typosquats, extra
+  indexes open to dependency confusion, unpinned, unhashed, URL and VCS dependencies.
+  Project Python: torch.load without weights_only, pickle/joblib loads, trust_remote_code=True, yaml.load
+  without a safe loader, eval/exec or a shell fed with model output.
 
 Severities:
   critical  a dangerous callable is called on load         (model/pickle-dangerous-call)
@@ -44,6 +54,8 @@ Examples:
   parapet scan ./checkpoints --format sarif --output parapet.sarif
   parapet scan pytorch_model.bin --strict --fail-on medium
   parapet scan hf://OWNER/NAME@REVISION     (a Hugging Face repo: only headers, configs, code and pickles fetched)
+  parapet scan . --fail-on medium           (a project: its lock files, requirements and Python together)
+  parapet scan uv.lock --online             (also ask the OSV API; the only scan that leaves the machine)
 
 Environment (hf:// only):
   HF_TOKEN           token for gated or private repositories (a refused or missing one exits 3)
@@ -70,6 +82,16 @@ export function scanCommand(io: CliIO, setExit: (code: number) => void): Command
         .default('high'),
     )
     .option('--strict', 'default-deny: imports on no allow list count as high instead of medium', false)
+    .option(
+      '--advisory-db <file>',
+      'advisory index for dependencies (default: yours from `parapet db update`, else the shipped snapshot)',
+    )
+    .option(
+      '--online',
+      'also query the OSV API for every pinned dependency (sends names and versions)',
+      false,
+    )
+    .option('--osv-endpoint <url>', 'OSV API base URL for --online', 'https://api.osv.dev')
     .addHelpText('after', HELP_AFTER)
     .action(async (paths: string[], flags: ScanFlags) => {
       setExit(await runScan(paths, flags, io));
@@ -90,6 +112,8 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   }
   // Progress goes to stderr and only to a terminal, so it never mixes into piped or machine output.
   const options: ScanOptions = { strict: flags.strict };
+  if (flags.advisoryDb !== undefined) options.advisoryDb = flags.advisoryDb;
+  if (flags.online) options.online = flags.osvEndpoint === undefined ? {} : { endpoint: flags.osvEndpoint };
   if (io.stderrIsTTY)
     options.onFile = (path, i) => io.stderr(`\r\x1b[Kscanning ${i + 1}: ${path.slice(-80)}`);
   const result = await scanPaths(paths, options);

@@ -1,9 +1,19 @@
 import { createRegistry } from '../../core/registry.ts';
 import type { RuleMeta } from '../../core/rule.ts';
+import type { DepsSubject } from '../../deps/types.ts';
 import type { OnnxModel } from '../../formats/onnx.ts';
 import type { SafetensorsHeader } from '../../formats/safetensors.ts';
 import type { TfGraph } from '../../formats/tf-graph.ts';
 import type { Rule } from '../rule.ts';
+import { dependencyConfusion } from './deps/dependency-confusion.ts';
+import { directUrlDependency } from './deps/direct-url-dependency.ts';
+import { knownVulnerability } from './deps/known-vulnerability.ts';
+import { maliciousPackage } from './deps/malicious-package.ts';
+import { manifestUnreadable } from './deps/manifest-unreadable.ts';
+import { typosquat } from './deps/typosquat.ts';
+import { unhashedDependency } from './deps/unhashed-dependency.ts';
+import { unpinnedDependency } from './deps/unpinned-dependency.ts';
+import { vcsDependency } from './deps/vcs-dependency.ts';
 import { archiveBomb } from './model/archive-bomb.ts';
 import { archiveParserDifferential } from './model/archive-parser-differential.ts';
 import { archivePathTraversal } from './model/archive-path-traversal.ts';
@@ -98,6 +108,19 @@ export const KERAS_RULES: readonly Rule<KerasSubject>[] = [
 /** Rules over data-only values in JSON configs (endpoints, embedded secrets). */
 export const CONFIG_RULES: readonly Rule<ConfigSubject>[] = [configExfiltrationEndpoint];
 
+/** Rules over one dependency manifest or lock file, with the advisory data of the scan. */
+export const DEPS_RULES: readonly Rule<DepsSubject>[] = [
+  maliciousPackage,
+  knownVulnerability,
+  typosquat,
+  dependencyConfusion,
+  directUrlDependency,
+  vcsDependency,
+  unpinnedDependency,
+  unhashedDependency,
+  manifestUnreadable,
+];
+
 /** Every scan rule, by id; building it fails on a duplicate id. */
 export const SCAN_RULES = createRegistry<{ meta: RuleMeta }>([
   ...PICKLE_RULES,
@@ -111,6 +134,7 @@ export const SCAN_RULES = createRegistry<{ meta: RuleMeta }>([
   ...AUTO_MAP_RULES,
   ...KERAS_RULES,
   ...CONFIG_RULES,
+  ...DEPS_RULES,
 ]);
 
 /** Metadata of every scan rule, for writers and docs. */
