@@ -57,13 +57,29 @@ type OptionalFields = {
  * (only `dev` is boolean: absent means not dev) are dropped.
  */
 export function setOptional(dep: Dependency, fields: OptionalFields): Dependency {
-  for (const [key, value] of Object.entries(fields)) {
+  const target = dep as unknown as Record<string, unknown>;
+  const source = fields as Record<string, unknown>;
+  // A fixed key list rather than for-in/Object.entries: this runs once per locked package.
+  for (const key of OPTIONAL_KEYS) {
+    const value = source[key];
     if (value === undefined || value === '' || value === false) continue;
     if (Array.isArray(value) && value.length === 0) continue;
-    (dep as unknown as Record<string, unknown>)[key] = value;
+    target[key] = value;
   }
   return dep;
 }
+
+const OPTIONAL_KEYS = [
+  'version',
+  'specifier',
+  'url',
+  'dev',
+  'markers',
+  'extras',
+  'index',
+  'line',
+  'file',
+] as const satisfies readonly (keyof OptionalFields)[];
 
 /** Version-control URL prefixes pip, Poetry, uv and npm understand. */
 const VCS_PREFIXES = ['git+', 'hg+', 'svn+', 'bzr+', 'git://', 'github:', 'gitlab:', 'bitbucket:', 'git@'];
@@ -93,17 +109,33 @@ export function hasUrlScheme(text: string): boolean {
   return true;
 }
 
+const CANONICAL_SHA256 = /^sha256:[0-9a-f]{64}$/;
+
 /** `sha256:ABC` or `sha256=abc` as `sha256:abc`; undefined for anything that is not `algorithm:hex`. */
 export function normalizeHash(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
+  // What lock files write, tested natively before the general path.
+  if (CANONICAL_SHA256.test(value)) return value;
   const text = value.trim();
   let sep = text.indexOf(':');
   if (sep < 0) sep = text.indexOf('=');
-  if (sep <= 0 || sep === text.length - 1) return undefined;
-  const algorithm = text.slice(0, sep).toLowerCase();
-  const hex = text.slice(sep + 1).toLowerCase();
-  if (!/^[a-z0-9_-]{1,20}$/.test(algorithm) || !/^[0-9a-f]+$/.test(hex)) return undefined;
-  return `${algorithm}:${hex}`;
+  if (sep <= 0 || sep > 20 || sep === text.length - 1) return undefined;
+  let lower = true;
+  for (let i = 0; i < text.length; i++) {
+    if (i === sep) continue;
+    const c = text.charCodeAt(i);
+    const digit = c >= 0x30 && c <= 0x39;
+    const small = c >= 0x61 && c <= 0x7a;
+    const capital = c >= 0x41 && c <= 0x5a;
+    if (i < sep) {
+      if (!(digit || small || capital || c === 0x2d || c === 0x5f)) return undefined;
+    } else if (!(digit || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) {
+      return undefined;
+    }
+    if (capital) lower = false;
+  }
+  const normal = lower ? text : text.toLowerCase();
+  return normal.charCodeAt(sep) === 0x3a ? normal : `${normal.slice(0, sep)}:${normal.slice(sep + 1)}`;
 }
 
 /**

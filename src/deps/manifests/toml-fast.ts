@@ -15,6 +15,32 @@ class OutsideSubset {}
 
 const OUTSIDE = new OutsideSubset();
 
+/** Anything that would need care in a string: a backslash, or a control character other than tab and LF. */
+const UNCLEAN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f\\]/;
+
+/** Keys lock files repeat thousands of times, by length, returned as shared constants instead of fresh slices. */
+const COMMON_KEYS: readonly (readonly string[])[] = [
+  [],
+  [],
+  [],
+  ['url'],
+  ['hash', 'size', 'name', 'file'],
+  ['sdist', 'extra', 'files'],
+  ['source', 'marker', 'wheels', 'groups'],
+  ['version'],
+  ['registry'],
+  ['specifier'],
+  [],
+  ['upload-time'],
+  ['dependencies'],
+];
+
+function internedKey(s: string, start: number, end: number): string | undefined {
+  const candidates = COMMON_KEYS[end - start];
+  if (candidates) for (const key of candidates) if (s.startsWith(key, start)) return key;
+  return undefined;
+}
+
 /** A backslash or a control character other than tab: the string needs the careful path. */
 const NEEDS_CARE = /[\u0000-\u0008\u000a-\u001f\u007f\\]/;
 
@@ -57,7 +83,12 @@ class SubsetParser {
     explicit: new WeakSet(),
   };
 
-  constructor(private readonly s: string) {}
+  /** No backslash or control character (other than tab and LF) anywhere: strings need no per-string check. */
+  private readonly clean: boolean;
+
+  constructor(private readonly s: string) {
+    this.clean = !UNCLEAN_TEXT.test(s);
+  }
 
   parse(): Record<string, unknown> {
     const s = this.s;
@@ -78,6 +109,8 @@ class SubsetParser {
         const value = this.value();
         if (Object.hasOwn(current, key)) throw OUTSIDE;
         current[key] = value;
+        // Only an inline table that is a table's value can be reached by a later header; mark those.
+        if (isPlainTable(value)) this.marks.inline.add(value);
       }
       this.endOfLine();
     }
@@ -167,7 +200,7 @@ class SubsetParser {
       const start = this.i;
       while (this.i < s.length && isBareKeyChar(s.charCodeAt(this.i))) this.i++;
       if (this.i === start) throw OUTSIDE;
-      key = s.slice(start, this.i);
+      key = internedKey(s, start, this.i) ?? s.slice(start, this.i);
     }
     if (key === '__proto__') throw OUTSIDE;
     return key;
@@ -240,8 +273,17 @@ class SubsetParser {
     const start = this.i + 1;
     const close = s.indexOf('"', start);
     if (close < 0) throw OUTSIDE;
+    // The common cases: a text with no escapes or control characters anywhere (then only a line break
+    // inside the quotes could be wrong), or a string checked natively.
+    if (this.clean) {
+      const nl = s.indexOf('\n', start);
+      if (nl < 0 || nl > close) {
+        this.i = close + 1;
+        return s.slice(start, close);
+      }
+      throw OUTSIDE;
+    }
     const fast = s.slice(start, close);
-    // The common case, checked natively: no escape, no control character.
     if (!NEEDS_CARE.test(fast)) {
       this.i = close + 1;
       return fast;
@@ -345,7 +387,6 @@ class SubsetParser {
     const s = this.s;
     this.i++;
     const out = table();
-    this.marks.inline.add(out);
     this.skipSpaces();
     if (s.charCodeAt(this.i) === 0x7d) {
       this.i++;
