@@ -1,6 +1,6 @@
 /**
  * Pieces every manifest parser shares: building a Manifest, classifying where a URL points, hash spellings,
- * dev-group names, and a line index for formats whose parsers do not report positions.
+ * dev-group names.
  */
 import type { Dependency, DependencySource, Manifest, ManifestKind, ManifestProblem } from '../types.ts';
 
@@ -201,36 +201,6 @@ export function isDevGroupName(group: string): boolean {
   const lower = group.toLowerCase();
   if (DEV_SEGMENTS.has(lower)) return true;
   return lower.split(/[-_.]/).some((segment) => DEV_SEGMENTS.has(segment));
-}
-
-/** Offsets of line starts, for turning a character offset into a 1-based line with a binary search. */
-export class LineIndex {
-  private readonly starts: number[] = [0];
-
-  constructor(text: string) {
-    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) this.starts.push(at + 1);
-  }
-
-  /** 1-based line of the character at `offset`. */
-  lineAt(offset: number): number {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  }
-
-  /** Offset where 1-based `line` starts. */
-  startOf(line: number): number {
-    return this.starts[line - 1] ?? Number.POSITIVE_INFINITY;
-  }
-
-  get lineCount(): number {
-    return this.starts.length;
-  }
 }
 
 /** A plain JSON/TOML object (not an array, not null, not a date). */

@@ -23,6 +23,7 @@ export {
   manifestKindOf,
 } from './kinds.ts';
 export { redactUrl } from './locations.ts';
+export { parseRequirement, type Requirement, type RequirementError } from './pep508.ts';
 export { DEFAULT_MAX_INCLUDE_DEPTH, type IncludeReader, type ParseManifestOptions } from './requirements.ts';
 
 const LOCK_KINDS: ReadonlySet<ManifestKind> = new Set([

@@ -12,7 +12,7 @@
  * (`[build-system] requires`) are not read: they are build tools, not the project's dependencies.
  */
 import { normalizePypiName } from '../pep503.ts';
-import type { Dependency, IndexSource, Manifest } from '../types.ts';
+import type { Dependency, DependencySource, IndexSource, Manifest } from '../types.ts';
 import {
   addProblem,
   classifyLocation,
@@ -35,6 +35,8 @@ interface Group {
 
 class PyprojectReader {
   private readonly lines: TomlLines;
+  /** Dependencies declared in PEP 621 `[project]` tables, which Poetry 2 tables may annotate. */
+  private readonly projectDeclared = new Set<Dependency>();
 
   constructor(
     private readonly manifest: Manifest,
@@ -48,6 +50,7 @@ class PyprojectReader {
     const doc = this.doc;
     const project = table(doc.project);
     if (project) {
+      const before = this.manifest.dependencies.length;
       this.requirementArray(project.dependencies, { section: 'project', key: 'dependencies', dev: false });
       const optional = table(project['optional-dependencies']);
       if (optional) {
@@ -59,6 +62,7 @@ class PyprojectReader {
           });
         }
       }
+      for (const dep of this.manifest.dependencies.slice(before)) this.projectDeclared.add(dep);
     }
     const groups = table(doc['dependency-groups']);
     if (groups) {
@@ -195,20 +199,18 @@ class PyprojectReader {
     }
     const extras = strings(spec.extras);
     const markers = str(spec.markers);
-    const git = str(spec.git);
-    const location = git ?? str(spec.url) ?? str(spec.path) ?? str(spec.file);
+    const where = tableLocation(spec);
     const constraint = str(spec.version);
-    // Poetry 2 may declare a package under [project] and only give its source here: annotate, do not repeat.
-    const declared = this.manifest.dependencies.filter((d) => d.name === name);
-    if (constraint === undefined && declared.length > 0 && !dev) {
-      for (const d of declared)
-        applySource(d, location, git !== undefined ? gitRef(spec) : undefined, str(spec.source));
+    // Poetry 2 declares packages under [project] and may only add where they come from here: annotate the
+    // declared entry rather than report the package twice.
+    const declared = dev ? [] : [...this.projectDeclared].filter((d) => d.name === name);
+    if (declared.length > 0) {
+      for (const d of declared) applySource(d, where, str(spec.source));
       return;
     }
-    if (location !== undefined) {
-      const ref = git !== undefined ? gitRef(spec) : undefined;
+    if (where?.url !== undefined) {
       const dep = locationDependency({
-        location: ref === undefined ? location : `${location}@${ref}`,
+        location: where.url,
         rawName,
         extras,
         markers,
@@ -216,10 +218,7 @@ class PyprojectReader {
         dev,
         line,
       });
-      if (git !== undefined) dep.source = 'vcs';
-      else if (str(spec.path) !== undefined || str(spec.file) !== undefined) {
-        dep.source = classifyLocation(location) === 'url' ? 'url' : 'path';
-      }
+      dep.source = where.source;
       this.manifest.dependencies.push(dep);
       return;
     }
@@ -269,17 +268,9 @@ class PyprojectReader {
       const name = normalizePypiName(rawName);
       const first = Array.isArray(spec) ? spec.find(isRecord) : spec;
       if (!isRecord(first)) continue;
-      const git = str(first.git);
-      const location =
-        git ??
-        str(first.url) ??
-        str(first.path) ??
-        (first.workspace === true ? `workspace:${rawName}` : undefined);
-      const ref = git !== undefined ? gitRef(first) : undefined;
+      const where = tableLocation(first);
       for (const dep of this.manifest.dependencies) {
-        if (dep.name !== name || dep.ecosystem !== 'PyPI') continue;
-        applySource(dep, location, ref, str(first.index));
-        if (first.workspace === true) dep.source = 'path';
+        if (dep.name === name && dep.ecosystem === 'PyPI') applySource(dep, where, str(first.index));
       }
     }
   }
@@ -340,17 +331,35 @@ function gitRef(spec: Record<string, unknown>): string | undefined {
   return str(spec.rev) ?? str(spec.tag) ?? str(spec.branch);
 }
 
+/**
+ * Where a Poetry or uv dependency table says a package comes from: `git` (with its rev/tag/branch), `url`,
+ * `path`, or a uv workspace member; undefined for an index package.
+ */
+function tableLocation(
+  spec: Record<string, unknown>,
+): { source: DependencySource; url?: string } | undefined {
+  const git = str(spec.git);
+  if (git !== undefined) {
+    const ref = gitRef(spec);
+    return { source: 'vcs', url: ref === undefined ? git : `${git}@${ref}` };
+  }
+  const url = str(spec.url);
+  if (url !== undefined) return { source: classifyLocation(url) === 'path' ? 'path' : 'url', url };
+  const path = str(spec.path);
+  if (path !== undefined) return { source: 'path', url: path };
+  if (spec.workspace === true) return { source: 'path' };
+  return undefined;
+}
+
 /** Redirects a declared dependency to where a tool table says it comes from. */
 function applySource(
   dep: Dependency,
-  location: string | undefined,
-  ref: string | undefined,
+  where: { source: DependencySource; url?: string } | undefined,
   index: string | undefined,
 ): void {
-  if (location !== undefined) {
-    const full = ref === undefined ? location : `${location}@${ref}`;
-    dep.source = ref !== undefined || location.startsWith('git') ? 'vcs' : classifyLocation(location);
-    dep.url = redactUrl(full);
+  if (where) {
+    dep.source = where.source;
+    if (where.url !== undefined) dep.url = redactUrl(where.url);
   }
   if (index !== undefined) dep.index = index;
 }

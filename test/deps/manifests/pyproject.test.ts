@@ -194,3 +194,53 @@ test('a pyproject with no dependencies at all is empty and clean', () => {
   const m = parseManifest('pyproject', 'pyproject.toml', '[tool.ruff]\nline-length = 100\n');
   assert.deepEqual([m.dependencies, m.indexes, m.problems], [[], [], []]);
 });
+
+test('uv: workspace and url sources, index-url / extra-index-url / find-links, legacy dev-dependencies', () => {
+  const text = `[project]
+name = "app"
+dependencies = ["core", "lib>=1"]
+
+[tool.uv.sources]
+core = { workspace = true }
+lib = { url = "https://example.com/dist/lib-1.0.tar.gz" }
+
+[tool.uv]
+index-url = "https://mirror.example/simple"
+extra-index-url = ["https://extra.example/simple"]
+find-links = ["./wheels"]
+dev-dependencies = ["pytest>=8"]
+`;
+  const m = parseManifest('pyproject', 'pyproject.toml', text);
+  assert.deepEqual(m.problems, []);
+  assert.deepEqual(
+    m.dependencies.map((d) => [d.name, d.source, d.url, d.dev ?? false, d.line]),
+    [
+      ['core', 'path', undefined, false, 3],
+      ['lib', 'url', 'https://example.com/dist/lib-1.0.tar.gz', false, 3],
+      ['pytest', 'registry', undefined, true, 13],
+    ],
+  );
+  assert.deepEqual(
+    m.indexes.map((i) => [i.url, i.role, i.line]),
+    [
+      ['https://mirror.example/simple', 'primary', 10],
+      ['https://extra.example/simple', 'extra', 11],
+      ['./wheels', 'find-links', 12],
+    ],
+  );
+});
+
+test('Poetry 2: a git source given in [tool.poetry.dependencies] redirects the [project] entry', () => {
+  const text = `[project]
+name = "agent"
+dependencies = ["mylib"]
+
+[tool.poetry.dependencies]
+mylib = { git = "https://github.com/acme/mylib.git", branch = "main" }
+`;
+  const m = parseManifest('pyproject', 'pyproject.toml', text);
+  assert.deepEqual(
+    m.dependencies.map((d) => [d.name, d.source, d.url, d.line]),
+    [['mylib', 'vcs', 'https://github.com/acme/mylib.git@main', 3]],
+  );
+});
