@@ -14,17 +14,16 @@ import { DEPS_RULES } from '../rules/index.ts';
 
 export const depsManifestFormat: FormatHandler = {
   id: 'deps-manifest',
-  detect: (_src, name) => manifestKindOf(name) !== undefined,
+  // The base name decides, except that any .txt/.in inside a `requirements/` directory is one too: the engine
+  // gives detect only the base name, so those are confirmed in handle from the full path.
+  detect: (_src, name) => manifestKindOf(name) !== undefined || /\.(txt|in)$/i.test(name),
   handle: handleManifest,
 };
 
 async function handleManifest(src: ByteSource, ctx: HandlerContext): Promise<NestedOutcome> {
   const where =
     ctx.location.member === undefined ? ctx.location.path : `${ctx.location.path}!${ctx.location.member}`;
-  const name = where.slice(
-    Math.max(where.lastIndexOf('/'), where.lastIndexOf('\\'), where.lastIndexOf('!')) + 1,
-  );
-  const kind = manifestKindOf(name);
+  const kind = manifestKindOf(where.slice(where.lastIndexOf('!') + 1));
   if (kind === undefined) return 'not-a-model-format';
   if (src.size > MAX_MANIFEST_BYTES) {
     ctx.result.errors.push({
