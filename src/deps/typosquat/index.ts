@@ -5,11 +5,12 @@
  * measured false-positive rate.
  */
 import { readFileSync } from 'node:fs';
-import { createNameMatcher, type NameMatcher, normalizePypiName, type TyposquatMatch } from './matcher.ts';
+import { normalizePypiName } from '../pep503.ts';
+import { createNameMatcher, type NameMatcher, type TyposquatMatch } from './matcher.ts';
 import { createNpmTyposquatIndex, type TyposquatIndex } from './npm.ts';
 
+export { normalizePypiName } from '../pep503.ts';
 export type { TyposquatMatch, TyposquatTrick } from './matcher.ts';
-export { normalizePypiName } from './matcher.ts';
 export { createNpmTyposquatIndex, type TyposquatIndex } from './npm.ts';
 
 /**

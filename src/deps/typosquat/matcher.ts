@@ -94,22 +94,6 @@ const TRICK_ORDER: Record<TyposquatTrick, number> = {
 };
 
 /**
- * PEP 503: runs of `-`, `_`, `.` become one `-`, lower-case. Names that are already canonical (nearly every name
- * of a lock file or of the bundled list) are returned as they are without running the regular expression.
- */
-export function normalizePypiName(name: string): string {
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    const upper = c >= 65 && c <= 90;
-    if (upper || c === 95 || c === 46 || (c === 45 && name.charCodeAt(i + 1) === 45)) {
-      return name.replace(/[-_.]+/g, '-').toLowerCase();
-    }
-    if (c > 127) return name.replace(/[-_.]+/g, '-').toLowerCase();
-  }
-  return name;
-}
-
-/**
  * Builds the matcher over `names`, most important first (the order decides which target is named when a name
  * resembles several, and which names are targets). Duplicates after normalisation are dropped.
  */
