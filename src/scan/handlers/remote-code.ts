@@ -2,6 +2,7 @@ import type { ByteSource } from '../../formats/byte-source.ts';
 import { analysePython } from '../../formats/python-source.ts';
 import type { HandlerContext, NestedOutcome } from '../context.ts';
 import type { FormatHandler } from '../format-handler.ts';
+import { runCodeRules } from '../rules/code/run.ts';
 import { AUTO_MAP_RULES, REMOTE_CODE_RULES } from '../rules/index.ts';
 import type { AutoMapEntry } from '../rules/model/remote-code-auto-map.ts';
 import { findDangerousCalls, isRelevantCall, type RemoteCodeHit } from '../rules/model/remote-code-policy.ts';
@@ -65,9 +66,20 @@ export const pythonSourceFormat: FormatHandler = {
     if (text === undefined) return 'analysed';
     const source = analysePython(text, { keep: isRelevantCall });
     const cookie = codingCookie(text);
-    const hits = [...(cookie === undefined ? [] : [cookie]), ...findDangerousCalls(source)];
+    const allHits = [...(cookie === undefined ? [] : [cookie]), ...findDangerousCalls(source)];
     const ruleCtx = { location: ctx.location, strict: ctx.strict };
+    // The code/* rules judge the project's own use of unsafe loaders and model output; a call site both
+    // sides report is reported once (src/scan/rules/code/policy.ts says which side keeps it).
+    const code = runCodeRules(text, source.bindings, allHits, ruleCtx);
+    const hits = code.hits;
     for (const rule of REMOTE_CODE_RULES) ctx.result.findings.push(...rule.check({ hits }, ruleCtx));
+    ctx.result.findings.push(...code.findings);
+    if (code.truncated) {
+      ctx.result.errors.push({
+        path: ctx.location.path,
+        error: 'Python source has too many loader and sink call sites to judge',
+      });
+    }
     if (source.truncated) {
       ctx.result.errors.push({
         path: ctx.location.path,
