@@ -9,10 +9,13 @@ import {
   sklearnJoblibPipeline,
   torchStateDictPickle,
 } from '../test/fixtures/checkpoints.ts';
+import { EVAL_OPENAI, TORCH_IN_LLM_APP } from '../test/fixtures/code-sources.ts';
 import { buildNpy } from '../test/fixtures/npy-writer.ts';
 import { concat, pickle, reducePayload, stackGlobalPayload } from '../test/fixtures/pickle-writer.ts';
 import { buildSevenZip } from '../test/fixtures/sevenzip-writer.ts';
 import { buildTorchZip, buildZip } from '../test/fixtures/zip-writer.ts';
+
+const text = (...lines: string[]): Uint8Array => new TextEncoder().encode(`${lines.join('\n')}\n`);
 
 /** Each example: a path under the output folder and its bytes. */
 export async function exampleFiles(): Promise<[string, Uint8Array][]> {
@@ -62,6 +65,22 @@ export async function exampleFiles(): Promise<[string, Uint8Array][]> {
       }),
     ],
     ['malicious/nullifai_in_7z.7z', await buildSevenZip([{ name: 'model.pkl', data: reverseShell }])],
+    // An LLM app's dependencies: a compromised release, a torch with the weights_only bypass, a typosquat,
+    // and an extra index beside PyPI (dependency confusion).
+    [
+      'project/requirements.txt',
+      text(
+        '--extra-index-url https://pypi.internal.example/simple',
+        '-r requirements/base.txt',
+        'litellm==1.82.7',
+        'reqeusts==2.31.0',
+        'fastapi==0.115.6',
+      ),
+    ],
+    ['project/requirements/base.txt', text('torch==2.5.1', 'transformers==4.51.3', 'numpy==2.1.0')],
+    // Its own code: a model's answer run with exec, a checkpoint loaded without weights_only=True.
+    ['project/agent.py', new TextEncoder().encode(EVAL_OPENAI)],
+    ['project/load_weights.py', new TextEncoder().encode(TORCH_IN_LLM_APP)],
   ];
 }
 

@@ -5,6 +5,7 @@ import type { OnnxModel } from '../../formats/onnx.ts';
 import type { SafetensorsHeader } from '../../formats/safetensors.ts';
 import type { TfGraph } from '../../formats/tf-graph.ts';
 import type { Rule } from '../rule.ts';
+import { CODE_RULES } from './code/index.ts';
 import { dependencyConfusion } from './deps/dependency-confusion.ts';
 import { directUrlDependency } from './deps/direct-url-dependency.ts';
 import { knownVulnerability } from './deps/known-vulnerability.ts';
@@ -121,6 +122,8 @@ export const DEPS_RULES: readonly Rule<DepsSubject>[] = [
   manifestUnreadable,
 ];
 
+export { CODE_RULES };
+
 /** Every scan rule, by id; building it fails on a duplicate id. */
 export const SCAN_RULES = createRegistry<{ meta: RuleMeta }>([
   ...PICKLE_RULES,
@@ -135,6 +138,7 @@ export const SCAN_RULES = createRegistry<{ meta: RuleMeta }>([
   ...KERAS_RULES,
   ...CONFIG_RULES,
   ...DEPS_RULES,
+  ...CODE_RULES,
 ]);
 
 /** Metadata of every scan rule, for writers and docs. */
