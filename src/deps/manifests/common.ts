@@ -1,3 +1,4 @@
+import { normalizePypiName } from '../pep503.ts';
 /**
  * Pieces every manifest parser shares: building a Manifest, classifying where a URL points, hash spellings,
  * dev-group names.
@@ -224,4 +225,12 @@ export function strings(value: unknown): string[] {
 export function firstLine(message: string): string {
   const nl = message.indexOf('\n');
   return (nl < 0 ? message : message.slice(0, nl)).trim();
+}
+
+/**
+ * A PyPI dependency from an index, as every Python lock and manifest starts one (name normalised per PEP 503);
+ * the caller then sets its version, source and the optional fields.
+ */
+export function registryPypiDependency(rawName: string, hashes: string[], direct: boolean): Dependency {
+  return { ecosystem: 'PyPI', name: normalizePypiName(rawName), rawName, source: 'registry', hashes, direct };
 }

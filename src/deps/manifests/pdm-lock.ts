@@ -1,16 +1,10 @@
-/**
- * pdm.lock: `[metadata]` (groups, strategy, lock_version, content_hash), then `[[package]]` tables with
- * `groups`, `files` hashes, requirement-string `dependencies`, and `git`/`url`/`path` for packages not
- * from an index. PDM writes one entry per extras combination (`django` and `django[argon2]`); they are one
- * installed distribution, so they are merged. Direct packages are those no other locked package requires.
- */
-import { normalizePypiName } from '../pep503.ts';
 import type { Dependency, Manifest } from '../types.ts';
 import {
   addProblem,
   classifyLocation,
   isRecord,
   normalizeHash,
+  registryPypiDependency,
   setOptional,
   str,
   strings,
@@ -18,7 +12,7 @@ import {
 import { unrequiredNames } from './graph.ts';
 import { redactUrl } from './locations.ts';
 import { parseRequirement } from './pep508.ts';
-import { arrayTableEntries, linesForEntries, parseTomlText } from './toml-lines.ts';
+import { packageTables, parseTomlText } from './toml-lines.ts';
 
 /** Parses pdm.lock text into `manifest`. */
 export function parsePdmLock(manifest: Manifest, text: string): void {
@@ -29,15 +23,9 @@ export function parsePdmLock(manifest: Manifest, text: string): void {
   if (!metadata || str(metadata.lock_version) === undefined) {
     addProblem(manifest, 'no [metadata] lock_version: not a lock file PDM wrote');
   }
-  const rawPackages = doc.package ?? [];
-  if (!Array.isArray(rawPackages)) {
-    addProblem(manifest, '`package` is not an array of tables');
-    return;
-  }
-  const lines = linesForEntries(
-    arrayTableEntries(text, 'package'),
-    rawPackages.map((p) => (isRecord(p) ? str(p.name) : undefined)),
-  );
+  const tables = packageTables(manifest, doc, text);
+  if (tables === undefined) return;
+  const { packages: rawPackages, lines } = tables;
   const edges = new Map<string, string[]>();
   const byKey = new Map<string, Dependency>();
   const deps: Dependency[] = [];
@@ -87,14 +75,7 @@ function pdmDependency(pkg: Record<string, unknown>, line: number | undefined): 
       if (hash) hashes.push(hash);
     }
   }
-  const dep: Dependency = {
-    ecosystem: 'PyPI',
-    name: normalizePypiName(rawName),
-    rawName,
-    source: 'registry',
-    hashes,
-    direct: false,
-  };
+  const dep: Dependency = registryPypiDependency(rawName, hashes, false);
   let url: string | undefined;
   const git = str(pkg.git);
   const directUrl = str(pkg.url);

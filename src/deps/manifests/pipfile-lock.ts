@@ -1,13 +1,3 @@
-/**
- * Pipfile.lock (JSON, pipfile-spec 6): `_meta.sources` are the indexes, `default` the runtime packages and
- * `develop` the development ones, each with `version: "==x"`, `hashes`, `markers`, `index` (a source name)
- * or `git`/`ref`, `file`, `path`/`editable` for packages not from an index. The lock is flat and records
- * no dependency graph, so every entry is reported as direct (the fail-closed reading).
- *
- * Sources: the first is the primary index. Pipenv since 2022.3.23 installs a package from another source
- * only when the Pipfile pins it there (`index = "name"`), so the others are `explicit`, not `extra`.
- */
-import { normalizePypiName } from '../pep503.ts';
 import type { Dependency, IndexSource, Manifest } from '../types.ts';
 import {
   addProblem,
@@ -15,6 +5,7 @@ import {
   firstLine,
   isRecord,
   normalizeHash,
+  registryPypiDependency,
   setOptional,
   str,
   strings,
@@ -82,14 +73,7 @@ function pipfileDependency(
     const hash = normalizeHash(h);
     if (hash) hashes.push(hash);
   }
-  const dep: Dependency = {
-    ecosystem: 'PyPI',
-    name: normalizePypiName(rawName),
-    rawName,
-    source: 'registry',
-    hashes,
-    direct: true,
-  };
+  const dep: Dependency = registryPypiDependency(rawName, hashes, true);
   let url: string | undefined;
   const git = str(entry.git);
   const file = str(entry.file);

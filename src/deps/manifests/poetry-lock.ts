@@ -12,13 +12,14 @@ import {
   classifyLocation,
   isRecord,
   normalizeHash,
+  registryPypiDependency,
   setOptional,
   str,
   strings,
 } from './common.ts';
 import { unrequiredNames } from './graph.ts';
 import { redactUrl } from './locations.ts';
-import { arrayTableEntries, linesForEntries, parseTomlText } from './toml-lines.ts';
+import { packageTables, parseTomlText } from './toml-lines.ts';
 
 /** `algorithm:hex` hashes of a `files = [{ file, hash }]` array. */
 function fileHashes(files: unknown): string[] {
@@ -45,15 +46,9 @@ export function parsePoetryLock(manifest: Manifest, text: string): void {
   // lock-version 1.x keeps every package's hashes in [metadata.files], keyed by name as written.
   const legacyFiles = metadata && isRecord(metadata.files) ? metadata.files : {};
 
-  const rawPackages = doc.package ?? [];
-  if (!Array.isArray(rawPackages)) {
-    addProblem(manifest, '`package` is not an array of tables');
-    return;
-  }
-  const lines = linesForEntries(
-    arrayTableEntries(text, 'package'),
-    rawPackages.map((p) => (isRecord(p) ? str(p.name) : undefined)),
-  );
+  const tables = packageTables(manifest, doc, text);
+  if (tables === undefined) return;
+  const { packages: rawPackages, lines } = tables;
   const edges = new Map<string, string[]>();
   const deps: Dependency[] = [];
   rawPackages.forEach((pkg, k) => {
@@ -80,14 +75,7 @@ function poetryDependency(
   const rawName = pkg.name as string;
   const hashes = fileHashes(pkg.files);
   if (hashes.length === 0) hashes.push(...fileHashes(legacyFiles[rawName]));
-  const dep: Dependency = {
-    ecosystem: 'PyPI',
-    name: normalizePypiName(rawName),
-    rawName,
-    source: 'registry',
-    hashes,
-    direct: false,
-  };
+  const dep: Dependency = registryPypiDependency(rawName, hashes, false);
   const source = isRecord(pkg.source) ? pkg.source : undefined;
   const type = source ? str(source.type) : undefined;
   const sourceUrl = source ? str(source.url) : undefined;

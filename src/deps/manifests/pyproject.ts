@@ -18,6 +18,7 @@ import {
   classifyLocation,
   isDevGroupName,
   isRecord,
+  registryPypiDependency,
   setOptional,
   str,
   strings,
@@ -379,14 +380,7 @@ function registryDependency(
     index?: string | undefined;
   },
 ): Dependency {
-  const dep: Dependency = {
-    ecosystem: 'PyPI',
-    name: normalizePypiName(rawName),
-    rawName,
-    source: 'registry',
-    hashes: [],
-    direct: true,
-  };
+  const dep: Dependency = registryPypiDependency(rawName, [], true);
   const written = constraint.trim();
   let version: string | undefined;
   if (/^[0-9][0-9A-Za-z.+!_-]*$/.test(written)) version = written;

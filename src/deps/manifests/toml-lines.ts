@@ -6,7 +6,7 @@
  */
 import { parse, TomlError } from 'smol-toml';
 import type { Manifest } from '../types.ts';
-import { addProblem, firstLine } from './common.ts';
+import { addProblem, firstLine, isRecord, str } from './common.ts';
 import { parseTomlSubset } from './toml-fast.ts';
 
 /**
@@ -203,4 +203,25 @@ function startsWithKey(raw: string, key: string): boolean {
     if (rest.startsWith('=') || rest.startsWith('.')) return true;
   }
   return false;
+}
+
+/**
+ * The `[[package]]` tables of a TOML lock file with the line of each (poetry.lock, uv.lock, pdm.lock all keep
+ * their packages there); undefined, with a problem recorded, when `package` is not an array of tables.
+ */
+export function packageTables(
+  manifest: Manifest,
+  doc: Record<string, unknown>,
+  text: string,
+): { packages: unknown[]; lines: (number | undefined)[] } | undefined {
+  const packages = doc.package ?? [];
+  if (!Array.isArray(packages)) {
+    addProblem(manifest, '`package` is not an array of tables');
+    return undefined;
+  }
+  const lines = linesForEntries(
+    arrayTableEntries(text, 'package'),
+    packages.map((p) => (isRecord(p) ? str(p.name) : undefined)),
+  );
+  return { packages, lines };
 }

@@ -7,10 +7,18 @@
  */
 import { normalizePypiName } from '../pep503.ts';
 import type { Dependency, Manifest } from '../types.ts';
-import { addProblem, isRecord, normalizeHash, setOptional, str, strings } from './common.ts';
+import {
+  addProblem,
+  isRecord,
+  normalizeHash,
+  registryPypiDependency,
+  setOptional,
+  str,
+  strings,
+} from './common.ts';
 import { devOnlyNames, unrequiredNames } from './graph.ts';
 import { redactUrl } from './locations.ts';
-import { arrayTableEntries, linesForEntries, parseTomlText } from './toml-lines.ts';
+import { packageTables, parseTomlText } from './toml-lines.ts';
 
 const PYPI_SIMPLE = new Set(['https://pypi.org/simple', 'https://pypi.org/simple/']);
 
@@ -38,15 +46,9 @@ export function parseUvLock(manifest: Manifest, text: string): void {
   if (!doc) return;
   if (doc.version !== 1)
     addProblem(manifest, `uv.lock version ${JSON.stringify(doc.version)} is not the known version 1`);
-  const rawPackages = doc.package ?? [];
-  if (!Array.isArray(rawPackages)) {
-    addProblem(manifest, '`package` is not an array of tables');
-    return;
-  }
-  const lines = linesForEntries(
-    arrayTableEntries(text, 'package'),
-    rawPackages.map((p) => (isRecord(p) ? str(p.name) : undefined)),
-  );
+  const tables = packageTables(manifest, doc, text);
+  if (tables === undefined) return;
+  const { packages: rawPackages, lines } = tables;
 
   const members = new Set(
     isRecord(doc.manifest) ? strings(doc.manifest.members).map((m) => normalizePypiName(m)) : [],
@@ -109,14 +111,7 @@ function uvDependency(pkg: Record<string, unknown>, line: number | undefined): D
       if (hash) hashes.push(hash);
     }
   }
-  const dep: Dependency = {
-    ecosystem: 'PyPI',
-    name: normalizePypiName(rawName),
-    rawName,
-    source: 'registry',
-    hashes,
-    direct: false,
-  };
+  const dep: Dependency = registryPypiDependency(rawName, hashes, false);
   const registry = str(source.registry);
   let url: string | undefined;
   let index: string | undefined;
