@@ -128,7 +128,10 @@ try {
   // Warm the page cache so neither side pays for the disk.
   execFileSync('openssl', ['dgst', '-sha256', ...files], { stdio: 'ignore' });
 
-  const halves = [files.filter((_, i) => i % 2 === 0), files.filter((_, i) => i % 2 === 1)];
+  // With one file the second process would get none (and openssl would read stdin): leave it out.
+  const halves = [files.filter((_, i) => i % 2 === 0), files.filter((_, i) => i % 2 === 1)].filter(
+    (h) => h.length > 0,
+  );
   const best = { hash: Infinity, sslOne: Infinity, sslTwo: Infinity, rss: 0 };
   let opensslDigests = '';
   for (let r = 0; r < rounds; r++) {
