@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createBLAKE3, type IHasher } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
 import type { HashAlgorithm } from './types.ts';
 
 /** Bytes read per call. 1 MiB is the reference's chunk; larger buys nothing once in the page cache. */
@@ -45,7 +45,9 @@ export async function createStreamHasher(algorithm: HashAlgorithm): Promise<Stre
     case 'blake3': {
       // Instantiating the WebAssembly module costs ~150 µs, a lot for a model of small files: instances are
       // reused, but each serves one task at a time (two hashModel calls may interleave on one thread).
-      const h = idleBlake3.pop() ?? (await createBLAKE3());
+      // hash-wasm is loaded on first use: it carries every algorithm's WebAssembly, and importing it would
+      // add tens of milliseconds to each worker's start for models that never use BLAKE3.
+      const h = idleBlake3.pop() ?? (await (await import('hash-wasm')).createBLAKE3());
       h.init();
       return {
         update: (data) => void h.update(data),
