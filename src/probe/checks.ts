@@ -78,7 +78,13 @@ export function evaluate(e: ProbeEvidence): Finding[] {
       severity: v.severity,
       message: `${product} ${fp.version} is affected by ${v.id}: ${v.title}${v.fixed ? ` (fixed in ${v.fixed})` : ''}`,
       location: at(target, '/'),
-      evidence: { product, version: fp.version, id: v.id, ...(v.fixed ? { fixed: v.fixed } : {}), source: v.source },
+      evidence: {
+        product,
+        version: fp.version,
+        id: v.id,
+        ...(v.fixed ? { fixed: v.fixed } : {}),
+        source: v.source,
+      },
     });
 
   // Model listings: Ollama's own, then the OpenAI-style list (any product). The Parapet gateway and any
@@ -107,7 +113,8 @@ export function evaluate(e: ProbeEvidence): Finding[] {
     add({
       ruleId: UNAUTHENTICATED_GENERATION.id,
       severity: 'high',
-      message: 'Ollama has no authentication of its own: with /api/tags open, /api/generate and /api/chat are open too (inferred, not called)',
+      message:
+        'Ollama has no authentication of its own: with /api/tags open, /api/generate and /api/chat are open too (inferred, not called)',
       location: at(target, '/api/generate'),
       evidence: { inferredFrom: '/api/tags' },
     });
@@ -141,14 +148,18 @@ export function evaluate(e: ProbeEvidence): Finding[] {
       severity: vulnerable ? 'critical' : 'high',
       message: `Ollama's admin routes share the open listener: POST /api/pull, /api/push, /api/create, /api/copy, DELETE /api/delete are reachable (inferred, never called)${vulnerable ? '; the version is vulnerable through them' : ''}`,
       location: at(target, '/api/pull'),
-      evidence: { inferredFrom: '/api/tags', routes: ['/api/pull', '/api/push', '/api/create', '/api/copy', '/api/delete', '/api/blobs'] },
+      evidence: {
+        inferredFrom: '/api/tags',
+        routes: ['/api/pull', '/api/push', '/api/create', '/api/copy', '/api/delete', '/api/blobs'],
+      },
     });
   const slots = ok(o['/slots']);
   if (product === 'llama.cpp' && slots && slots.body.trimStart().startsWith('['))
     add({
       ruleId: OPEN_MANAGEMENT_ENDPOINT.id,
       severity: 'high',
-      message: 'GET /slots answers without a key: per-slot state (and, depending on the build, prompt text) is readable',
+      message:
+        'GET /slots answers without a key: per-slot state (and, depending on the build, prompt text) is readable',
       location: at(target, '/slots'),
       evidence: { status: 200, slots: countArray(slots.body) },
     });
@@ -164,7 +175,8 @@ export function evaluate(e: ProbeEvidence): Finding[] {
     add({
       ruleId: OPEN_MANAGEMENT_ENDPOINT.id,
       severity: 'critical',
-      message: 'The Ray dashboard is reachable; its Jobs API has no authentication and runs submitted code (ShadowRay, CVE-2023-48022)',
+      message:
+        'The Ray dashboard is reachable; its Jobs API has no authentication and runs submitted code (ShadowRay, CVE-2023-48022)',
       location: at(target, '/api/version'),
       evidence: { status: 200 },
     });
@@ -183,7 +195,10 @@ export function evaluate(e: ProbeEvidence): Finding[] {
 
   const metrics = ok(o['/metrics']);
   if (metrics && /^# (HELP|TYPE) /m.test(metrics.body)) {
-    const prefixes = [...new Set([...metrics.body.matchAll(/^([a-zA-Z_]+)[:_]/gm)].map((m) => m[1]!))].slice(0, 10);
+    const prefixes = [...new Set([...metrics.body.matchAll(/^([a-zA-Z_]+)[:_]/gm)].map((m) => m[1]!))].slice(
+      0,
+      10,
+    );
     add({
       ruleId: METRICS_EXPOSED.id,
       severity: 'low',

@@ -9,7 +9,10 @@ export const SERVER_IDENTIFIED: RuleMeta = {
   title: 'An LLM-stack server answers on this address',
   severity: 'info',
   tags: ['OWASP-LLM10', 'AML.T0007'],
-  references: ['https://docs.ollama.com/api/introduction', 'https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html'],
+  references: [
+    'https://docs.ollama.com/api/introduction',
+    'https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html',
+  ],
   fix: 'Nothing by itself: it says what answered, with its version, so the other findings can be read against it. If the server should not be reachable from where the probe ran, bind it to 127.0.0.1 or a private network.',
 };
 
@@ -80,7 +83,10 @@ export const METRICS_EXPOSED: RuleMeta = {
   title: 'Prometheus /metrics answers without a key',
   severity: 'low',
   tags: ['CWE-200'],
-  references: ['https://docs.vllm.ai/en/latest/usage/metrics.html', 'https://prometheus.io/docs/instrumenting/exposition_formats/'],
+  references: [
+    'https://docs.vllm.ai/en/latest/usage/metrics.html',
+    'https://prometheus.io/docs/instrumenting/exposition_formats/',
+  ],
   fix: 'Serve /metrics only to the monitoring network (a proxy rule, or a separate listener), or disable it where the server allows (LocalAI LOCALAI_DISABLE_METRICS_ENDPOINT, llama.cpp without --metrics).',
 };
 

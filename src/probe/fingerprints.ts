@@ -142,7 +142,8 @@ const DETECTORS: Detector[] = [
   (o) => {
     const owned = modelList(o['/v1/models'])?.owners.includes('llamacpp') ?? false;
     const props = obj(jsonOf(ok(o['/props'])));
-    const hasProps = props !== undefined && ('total_slots' in props || 'default_generation_settings' in props);
+    const hasProps =
+      props !== undefined && ('total_slots' in props || 'default_generation_settings' in props);
     if (!owned && !hasProps) return undefined;
     const build = str(props?.build_info);
     return {
@@ -173,7 +174,10 @@ const DETECTORS: Detector[] = [
     return {
       product: 'litellm',
       ...(version ? { version } : {}),
-      evidence: ['GET /health/liveliness -> "I\'m alive!"', ...(version ? [`litellm_version ${version}`] : [])],
+      evidence: [
+        'GET /health/liveliness -> "I\'m alive!"',
+        ...(version ? [`litellm_version ${version}`] : []),
+      ],
     };
   },
   // Open WebUI: GET /api/config {name: "Open WebUI", version, features: {...}}.
@@ -206,7 +210,11 @@ const DETECTORS: Detector[] = [
     const config = obj(jsonOf(ok(o['/config'])));
     if (!config || !Array.isArray(config.components) || typeof config.mode !== 'string') return undefined;
     const version = str(config.version);
-    return { product: 'gradio', ...(version ? { version } : {}), evidence: ['GET /config -> components, mode'] };
+    return {
+      product: 'gradio',
+      ...(version ? { version } : {}),
+      evidence: ['GET /config -> components, mode'],
+    };
   },
   // Jupyter Server: GET /api {"version": "x.y.z"} (nothing else), /api/kernels 200 or 403.
   (o) => {
@@ -225,7 +233,8 @@ const DETECTORS: Detector[] = [
   },
   // Anything else answering an OpenAI model list, or asking for a key on it.
   (o) => {
-    if (modelList(o['/v1/models'])) return { product: 'openai-compatible', evidence: ['GET /v1/models -> list'] };
+    if (modelList(o['/v1/models']))
+      return { product: 'openai-compatible', evidence: ['GET /v1/models -> list'] };
     return undefined;
   },
 ];

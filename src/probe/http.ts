@@ -5,8 +5,8 @@
  * is given. Paths that change a server (pull, push, create, delete, copy, load) are refused here, below
  * every check, so no future check can call them by mistake.
  */
-import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ProbeTarget } from './targets.ts';
 
 /** The Origin sent with every request: a name that can never be a real site (RFC 2606 `.invalid`). */
@@ -146,7 +146,8 @@ export class ProbeClient {
       };
       this.options.signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (err: NodeJS.ErrnoException) => {
-        const refused = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH';
+        const refused =
+          err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH';
         finish({ failure: refused ? 'refused' : 'error', message: err.code ?? err.message });
       });
       req.on('response', (res: IncomingMessage) => {
@@ -179,7 +180,8 @@ export class ProbeClient {
 
 function flatHeaders(headers: IncomingMessage['headers']): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(headers))
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 

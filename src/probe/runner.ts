@@ -9,7 +9,7 @@ import { emptyResult, type ScanResult } from '../core/result.ts';
 import { evaluate, GENERATION_PATHS, type ProbeEvidence } from './checks.ts';
 import { fingerprint, modelList, type Observations, ollamaModels, PROBE_PATHS } from './fingerprints.ts';
 import { type Exchange, isFailure, ProbeClient, statusOf } from './http.ts';
-import { DEFAULT_PORTS, planTargets, type ProbeTarget } from './targets.ts';
+import { DEFAULT_PORTS, type ProbeTarget, planTargets } from './targets.ts';
 
 export interface ProbeOptions {
   /** Targets probed at once (default 32). */
@@ -58,7 +58,10 @@ type TargetOutcome =
   | { kind: 'failed'; error: string };
 
 /** Probes every target; resolves with findings and what answered, was closed or failed. */
-export async function probeTargets(specs: readonly string[], options: ProbeOptions = {}): Promise<ScanResult> {
+export async function probeTargets(
+  specs: readonly string[],
+  options: ProbeOptions = {},
+): Promise<ScanResult> {
   const plan = planTargets(specs, options.ports ?? DEFAULT_PORTS);
   const concurrency = Math.max(1, options.concurrency ?? 32);
   const pacer = new HostPacer(options.ratePerHost ?? 20);
@@ -95,7 +98,10 @@ export async function probeTargets(specs: readonly string[], options: ProbeOptio
     if (timer) clearTimeout(timer);
   }
   if (notStarted > 0)
-    result.errors.push({ path: 'probe', error: `${notStarted} target(s) not probed: overall deadline reached` });
+    result.errors.push({
+      path: 'probe',
+      error: `${notStarted} target(s) not probed: overall deadline reached`,
+    });
   return result;
 }
 
@@ -116,7 +122,10 @@ async function probeOne(
     const first = await client.get('/');
     if (isFailure(first)) {
       if (first.failure === 'refused') return { kind: 'closed' };
-      return { kind: 'failed', error: first.failure === 'timeout' ? `timed out: ${first.message}` : first.message };
+      return {
+        kind: 'failed',
+        error: first.failure === 'timeout' ? `timed out: ${first.message}` : first.message,
+      };
     }
     const observations: Observations = { '/': first };
     let timeouts = 0;
@@ -129,13 +138,16 @@ async function probeOne(
     const fp = fingerprint(observations);
     const evidence: ProbeEvidence = { target, observations, fingerprint: fp, invalidPosts: {} };
     if (timeouts < MAX_TIMEOUTS_PER_TARGET)
-      for (const path of GENERATION_PATHS[fp.product] ?? []) evidence.invalidPosts[path] = await client.postInvalid(path);
+      for (const path of GENERATION_PATHS[fp.product] ?? [])
+        evidence.invalidPosts[path] = await client.postInvalid(path);
     if (options.allowGenerate) {
       const generated = await generateOnce(client, evidence);
       if (generated) evidence.generated = generated;
     }
     const incomplete =
-      timeouts > 0 ? `incomplete: ${timeouts} request(s) timed out after the server first answered` : undefined;
+      timeouts > 0
+        ? `incomplete: ${timeouts} request(s) timed out after the server first answered`
+        : undefined;
     return { kind: 'answered', findings: evaluate(evidence), ...(incomplete ? { incomplete } : {}) };
   } finally {
     client.close();

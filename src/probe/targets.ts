@@ -149,7 +149,8 @@ export function* parseTarget(spec: string, ports: readonly number[] = DEFAULT_PO
   }
   const colon = s.lastIndexOf(':');
   const host = colon === -1 ? s : s.slice(0, colon);
-  if (isIP(host) !== 4 && !isHostName(host)) throw usage(spec, `"${host}" is not a host name or IPv4 address`);
+  if (isIP(host) !== 4 && !isHostName(host))
+    throw usage(spec, `"${host}" is not a host name or IPv4 address`);
   if (colon === -1) {
     yield* withPorts(host, ports);
     return;

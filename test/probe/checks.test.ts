@@ -11,7 +11,11 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   headers,
   body: JSON.stringify(body),
 });
-const text = (status: number, body: string, headers: Record<string, string> = {}): Exchange => ({ status, headers, body });
+const text = (status: number, body: string, headers: Record<string, string> = {}): Exchange => ({
+  status,
+  headers,
+  body,
+});
 
 function run(o: Observations, host = '127.0.0.1', invalidPosts: Record<string, Exchange> = {}) {
   const target = makeTarget('http', host, 11434, true);
@@ -76,8 +80,18 @@ describe('probe checks on recorded answers', () => {
     const cors = (o: Observations) => run(o).findings.find((f) => f.ruleId === 'probe/cors-any-origin');
     assert.equal(cors(reflect(true))?.severity, 'high');
     assert.equal(cors(reflect(false))?.severity, 'medium');
-    assert.equal(cors({ ...base, '/': text(200, 'Ollama is running', { 'access-control-allow-origin': '*' }) })?.severity, 'medium');
-    assert.equal(cors({ ...base, '/': text(200, 'Ollama is running', { 'access-control-allow-origin': 'https://app.example' }) }), undefined);
+    assert.equal(
+      cors({ ...base, '/': text(200, 'Ollama is running', { 'access-control-allow-origin': '*' }) })
+        ?.severity,
+      'medium',
+    );
+    assert.equal(
+      cors({
+        ...base,
+        '/': text(200, 'Ollama is running', { 'access-control-allow-origin': 'https://app.example' }),
+      }),
+      undefined,
+    );
     assert.equal(cors(base), undefined);
   });
 
@@ -87,25 +101,57 @@ describe('probe checks on recorded answers', () => {
   });
 
   it('an invalid body answered 422 is open generation; 401 is not', () => {
-    const o: Observations = { '/': text(200, 'x'), '/info': json(200, { model_id: 'm', model_dtype: 'f16', version: '2.4.0' }) };
-    assert.ok(run(o, '127.0.0.1', { '/generate': text(422, 'missing field `inputs`') }).findings.some((f) => f.ruleId === 'probe/unauthenticated-generation'));
-    assert.ok(!run(o, '127.0.0.1', { '/generate': text(401, 'Unauthorized') }).findings.some((f) => f.ruleId === 'probe/unauthenticated-generation'));
-    assert.ok(!run(o, '127.0.0.1', { '/generate': text(500, 'boom') }).findings.some((f) => f.ruleId === 'probe/unauthenticated-generation'));
+    const o: Observations = {
+      '/': text(200, 'x'),
+      '/info': json(200, { model_id: 'm', model_dtype: 'f16', version: '2.4.0' }),
+    };
+    assert.ok(
+      run(o, '127.0.0.1', { '/generate': text(422, 'missing field `inputs`') }).findings.some(
+        (f) => f.ruleId === 'probe/unauthenticated-generation',
+      ),
+    );
+    assert.ok(
+      !run(o, '127.0.0.1', { '/generate': text(401, 'Unauthorized') }).findings.some(
+        (f) => f.ruleId === 'probe/unauthenticated-generation',
+      ),
+    );
+    assert.ok(
+      !run(o, '127.0.0.1', { '/generate': text(500, 'boom') }).findings.some(
+        (f) => f.ruleId === 'probe/unauthenticated-generation',
+      ),
+    );
   });
 
   it('metrics only when Prometheus text answers', () => {
     const o = (body: string): Observations => ({ '/': text(200, 'x'), '/metrics': text(200, body) });
-    assert.ok(run(o('# HELP vllm:x y\n# TYPE vllm:x gauge\nvllm:x 0\n')).findings.some((f) => f.ruleId === 'probe/metrics-exposed'));
+    assert.ok(
+      run(o('# HELP vllm:x y\n# TYPE vllm:x gauge\nvllm:x 0\n')).findings.some(
+        (f) => f.ruleId === 'probe/metrics-exposed',
+      ),
+    );
     assert.ok(!run(o('<html>not metrics</html>')).findings.some((f) => f.ruleId === 'probe/metrics-exposed'));
   });
 
   it('an unknown server answering nothing of note gives no findings', () => {
-    assert.deepEqual(run({ '/': text(200, '<html>hello</html>'), '/v1/models': text(200, '<html>spa</html>') }).findings, []);
+    assert.deepEqual(
+      run({ '/': text(200, '<html>hello</html>'), '/v1/models': text(200, '<html>spa</html>') }).findings,
+      [],
+    );
   });
 
   it('refuses mutating routes at the client', () => {
-    for (const p of ['/api/pull', '/api/delete', '/api/create', '/api/push', '/api/copy', '/api/blobs/sha256:x', '/v1/load_lora_adapter', '/slots/0'])
+    for (const p of [
+      '/api/pull',
+      '/api/delete',
+      '/api/create',
+      '/api/push',
+      '/api/copy',
+      '/api/blobs/sha256:x',
+      '/v1/load_lora_adapter',
+      '/slots/0',
+    ])
       assert.ok(isMutatingPath(p), p);
-    for (const p of ['/api/tags', '/api/version', '/slots', '/v1/models', '/api/ps']) assert.ok(!isMutatingPath(p), p);
+    for (const p of ['/api/tags', '/api/version', '/slots', '/v1/models', '/api/ps'])
+      assert.ok(!isMutatingPath(p), p);
   });
 });

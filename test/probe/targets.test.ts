@@ -13,7 +13,10 @@ import {
 const bases = (spec: string, ports?: number[]): string[] => [...parseTarget(spec, ports)].map((t) => t.base);
 
 function usageError(fn: () => unknown, pattern: RegExp): void {
-  assert.throws(fn, (err: unknown) => err instanceof ParapetError && err.code === 'USAGE' && pattern.test(err.message));
+  assert.throws(
+    fn,
+    (err: unknown) => err instanceof ParapetError && err.code === 'USAGE' && pattern.test(err.message),
+  );
 }
 
 describe('probe targets', () => {
@@ -38,7 +41,10 @@ describe('probe targets', () => {
 
   it('expands 127.0.0.0/30 to its four addresses', () => {
     assert.deepEqual([...expandCidr('127.0.0.0/30')], ['127.0.0.0', '127.0.0.1', '127.0.0.2', '127.0.0.3']);
-    assert.deepEqual(bases('127.0.0.0/30:11434'), [0, 1, 2, 3].map((i) => `http://127.0.0.${i}:11434`));
+    assert.deepEqual(
+      bases('127.0.0.0/30:11434'),
+      [0, 1, 2, 3].map((i) => `http://127.0.0.${i}:11434`),
+    );
     // Written from the middle, it is still the block it lies in.
     assert.deepEqual([...expandCidr('10.1.2.7/31')], ['10.1.2.6', '10.1.2.7']);
     assert.deepEqual([...expandCidr('10.1.2.7/32')], ['10.1.2.7']);

@@ -73,35 +73,55 @@ function positiveInt(text: string, flag: string, max: number): number {
 
 function positiveNumber(text: string, flag: string): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new ParapetError('USAGE', `${flag} must be a positive number, got "${text}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ParapetError('USAGE', `${flag} must be a positive number, got "${text}"`);
   return n;
 }
 
 function parseHeader(text: string): [string, string] {
   const i = text.indexOf(':');
   const name = i > 0 ? text.slice(0, i).trim() : '';
-  if (!/^[A-Za-z0-9-]+$/.test(name)) throw new ParapetError('USAGE', `--header must be "Name: value", got "${text}"`);
+  if (!/^[A-Za-z0-9-]+$/.test(name))
+    throw new ParapetError('USAGE', `--header must be "Name: value", got "${text}"`);
   return [name.toLowerCase(), text.slice(i + 1).trim()];
 }
 
 /** `parapet probe`: the live audit of reachable LLM servers. */
 export function probeCommand(io: CliIO, setExit: (code: number) => void): Command {
   return new Command('probe')
-    .description('Probe live LLM servers for open models, generation, management endpoints, CORS and known CVEs.')
+    .description(
+      'Probe live LLM servers for open models, generation, management endpoints, CORS and known CVEs.',
+    )
     .argument('[targets...]', 'URLs, host:port, hosts or IPv4 CIDR ranges')
     .option('-i, --input-file <file>', 'read targets from a file, one per line (# comments)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(WRITERS)).default('table'))
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(Object.keys(WRITERS)).default('table'),
+    )
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .addOption(
-      new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1').choices([...SEVERITIES]).default('high'),
+      new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1')
+        .choices([...SEVERITIES])
+        .default('high'),
     )
     .option('-c, --concurrency <n>', 'targets probed at once', '32')
     .option('--rate <n>', 'requests per second to one host (all its ports together)', '20')
     .option('--timeout <ms>', 'longest wait for one answer, in milliseconds', '5000')
     .option('--deadline <seconds>', 'stop the whole probe after this long (what is left is reported, exit 3)')
-    .option('-p, --ports <list>', `ports for hosts and ranges given without one (default ${DEFAULT_PORTS.join(',')})`)
-    .option('--allow-generate', 'confirm open generation with exactly one one-token request per target', false)
-    .option('-H, --header <header>', 'extra request header, "Name: value" (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option(
+      '-p, --ports <list>',
+      `ports for hosts and ranges given without one (default ${DEFAULT_PORTS.join(',')})`,
+    )
+    .option(
+      '--allow-generate',
+      'confirm open generation with exactly one one-token request per target',
+      false,
+    )
+    .option(
+      '-H, --header <header>',
+      'extra request header, "Name: value" (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
     .addHelpText('after', HELP_AFTER)
     .action(async (targets: string[], flags: ProbeFlags) => {
       setExit(await runProbe(targets, flags, io));
