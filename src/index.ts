@@ -17,6 +17,23 @@ export type { Severity } from './core/severity.ts';
 export { atLeast, SEVERITIES } from './core/severity.ts';
 export { type OutputFormat, WRITERS } from './core/writers/index.ts';
 export { analysePickleStream } from './formats/pickle/stream.ts';
+export {
+  diffManifests,
+  hashModel,
+  type SignOptions,
+  type SignResult,
+  signModel,
+  type VerifyOptions,
+  type VerifyResult,
+  verifyModel,
+} from './provenance/index.ts';
+export {
+  buildModelBom,
+  buildModelBomReport,
+  InvalidBomError,
+  type ModelBomOptions,
+  SBOM_SPEC_VERSIONS,
+} from './provenance/sbom/index.ts';
 export type { ScanOptions } from './scan/context.ts';
 export { scanBytes, scanPaths } from './scan/engine.ts';
 export { classifyGlobal } from './scan/pickle-policy/classify.ts';

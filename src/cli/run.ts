@@ -5,7 +5,10 @@ import { dbCommand } from './commands/db.ts';
 import { gatewayCommand } from './commands/gateway.ts';
 import { guardCommand } from './commands/guard.ts';
 import { keysCommand } from './commands/keys.ts';
+import { sbomCommand } from './commands/sbom.ts';
 import { scanCommand } from './commands/scan.ts';
+import { signCommand } from './commands/sign.ts';
+import { verifyCommand } from './commands/verify.ts';
 import { type CliIO, EXIT } from './io.ts';
 import { VERSION } from './version.ts';
 
@@ -48,6 +51,21 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     )
     .addCommand(
       dbCommand(io, (c) => {
+        code = c;
+      }),
+    )
+    .addCommand(
+      signCommand(io, (c) => {
+        code = c;
+      }),
+    )
+    .addCommand(
+      verifyCommand(io, (c) => {
+        code = c;
+      }),
+    )
+    .addCommand(
+      sbomCommand(io, (c) => {
         code = c;
       }),
     );

@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { describeError, ParapetError } from '../../core/errors.ts';
+import { type VerifyOptions, verifyModel } from '../../provenance/oms/verify.ts';
 import { buildModelBomReport } from '../../provenance/sbom/build.ts';
 import {
   type ModelBomOptions,
@@ -18,6 +19,8 @@ interface SbomFlags {
   signature?: string;
   serialNumber?: string;
   timestamp?: string;
+  key?: string;
+  certChain?: string[];
 }
 
 /** Issues printed on stderr; the BOM itself records them all. */
@@ -32,7 +35,8 @@ What goes into the BOM (CycloneDX JSON, validated against the CycloneDX schema b
                         headers (safetensors, sharded with their index, GGUF) - tensor data is never read
   lineage               the card's base_model as pedigree ancestors (an adapter's base is also a dependency)
   signature             a model.sig beside the model: what it claims (method, signer, digests) and whether its
-                        digests match the files - a claim, not a verification (see parapet verify)
+                        digests match the files - a claim, not a verification, unless --key or --cert-chain
+                        is given: then it is verified as parapet verify does, and the result recorded
   dependencies          requirements*.txt, pyproject.toml and lock files beside the model, as library
                         components with purls, direct ones linked from the model
   Anything unreadable (a malformed card, a broken header) is recorded as a parapet:issue property and
@@ -49,6 +53,7 @@ Examples:
   parapet sbom model-q4_k_m.gguf
   parapet sbom hf://OWNER/NAME@COMMIT --output bom.json      (headers by Range; weights are never downloaded)
   parapet sbom ./my-model --blake3 --spec 1.7
+  parapet sbom ./my-model --key publisher.pub.pem            (record whether model.sig verifies)
   parapet sbom ./my-model --serial-number urn:uuid:... --timestamp none   (reproducible output)
 
 Environment (hf:// only): HF_TOKEN, HF_ENDPOINT, PARAPET_CACHE_DIR, as for parapet scan.
@@ -70,6 +75,32 @@ function parseTimestamp(value: string): Date | null {
   if (Number.isNaN(date.getTime()))
     throw new ParapetError('USAGE', `--timestamp ${JSON.stringify(value)} is not a date (ISO 8601, or none)`);
   return date;
+}
+
+/**
+ * With `--key` or `--cert-chain`, the signature is verified as `parapet verify` does (the files re-hashed), so the
+ * BOM says `verified: true` only for a signature that checks out against what the user trusts.
+ */
+function verifierFromFlags(flags: SbomFlags): SignatureVerifier | undefined {
+  if (flags.key === undefined && flags.certChain === undefined) return undefined;
+  const trust: VerifyOptions = {};
+  if (flags.key !== undefined) trust.publicKey = readTrustFile(flags.key, '--key');
+  if (flags.certChain !== undefined)
+    trust.certificateChain = flags.certChain.map((f) => readTrustFile(f, '--cert-chain'));
+  return async ({ modelPath, signaturePath }) => {
+    const result = await verifyModel(modelPath, signaturePath, trust);
+    return result.ok
+      ? { verified: true, detail: `${result.signer.method} signature verified` }
+      : { verified: false, detail: `${result.stage}: ${result.reason}` };
+  };
+}
+
+function readTrustFile(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ParapetError('USAGE', `cannot read ${flag} ${path}: ${describeError(err)}`);
+  }
 }
 
 /**
@@ -95,6 +126,8 @@ export function sbomCommand(
     .option('--signature <file>', 'the model signature (default: model.sig in the model directory)')
     .option('--serial-number <urn>', 'use this urn:uuid serial number instead of a random one')
     .option('--timestamp <iso>', 'BOM creation time (ISO 8601), or "none" to leave it out')
+    .option('--key <pem>', "verify the model's signature with this public key and record the result")
+    .option('--cert-chain <pem...>', "verify the model's signature against these trusted certificates")
     .addHelpText('after', HELP_AFTER)
     .action(async (model: string, flags: SbomFlags) => {
       setExit(await runSbom(model, flags, io, verifySignature));
@@ -115,7 +148,8 @@ async function runSbom(
   if (flags.signature !== undefined) options.signaturePath = flags.signature;
   if (flags.serialNumber !== undefined) options.serialNumber = flags.serialNumber;
   if (flags.timestamp !== undefined) options.timestamp = parseTimestamp(flags.timestamp);
-  if (verifySignature !== undefined) options.verifySignature = verifySignature;
+  const verifier = verifySignature ?? verifierFromFlags(flags);
+  if (verifier !== undefined) options.verifySignature = verifier;
   if (flags.output !== undefined) {
     // Fail before hashing gigabytes, not after.
     try {
