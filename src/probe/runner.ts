@@ -4,6 +4,8 @@
  * writers render: findings, `scanned` (endpoints that answered HTTP), `skipped` (closed ports) and
  * `errors` (timeouts, non-HTTP answers: the audit is then incomplete). Never prints.
  */
+import { setMaxListeners } from 'node:events';
+import { connect } from 'node:net';
 import type { Finding } from '../core/finding.ts';
 import { emptyResult, type ScanResult } from '../core/result.ts';
 import { evaluate, GENERATION_PATHS, type ProbeEvidence } from './checks.ts';
@@ -66,6 +68,8 @@ export async function probeTargets(
   const concurrency = Math.max(1, options.concurrency ?? 32);
   const pacer = new HostPacer(options.ratePerHost ?? 20);
   const deadline = new AbortController();
+  // Every target in flight listens for the deadline: up to two listeners per worker.
+  setMaxListeners(concurrency * 2 + 10, deadline.signal);
   const timer =
     options.deadlineMs === undefined ? undefined : setTimeout(() => deadline.abort(), options.deadlineMs);
   const result = emptyResult();
@@ -111,6 +115,10 @@ async function probeOne(
   pacer: HostPacer,
   signal: AbortSignal,
 ): Promise<TargetOutcome> {
+  // A bare TCP connect first: most of a sweep is closed ports, and a refused connect costs a fraction of an
+  // HTTP request set up through an agent. It also bounds hosts that drop SYNs by the request timeout.
+  const reach = await tcpReach(target, options.timeoutMs ?? 5000, signal);
+  if (reach !== 'open') return reach === 'refused' ? { kind: 'closed' } : { kind: 'failed', error: reach };
   const client = new ProbeClient(target, {
     timeoutMs: options.timeoutMs ?? 5000,
     pace: () => pacer.pace(target.host),
@@ -177,4 +185,29 @@ async function generateOnce(
   if (!open || !model) return undefined;
   const body = { model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1, stream: false };
   return { path: open[0], exchange: await client.generate(open[0], body) };
+}
+
+/** `open`, `refused`, or why the connect failed otherwise (timeout, unreachable network...). */
+function tcpReach(
+  target: ProbeTarget,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<'open' | 'refused' | string> {
+  if (signal.aborted) return Promise.resolve('timed out: overall deadline reached');
+  return new Promise((resolve) => {
+    const socket = connect({ host: target.host, port: target.port });
+    const finish = (outcome: string): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => finish(`timed out: no TCP answer within ${timeoutMs} ms`), timeoutMs);
+    const onAbort = (): void => finish('timed out: overall deadline reached');
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('connect', () => finish('open'));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      finish(err.code === 'ECONNREFUSED' ? 'refused' : (err.code ?? err.message)),
+    );
+  });
 }
