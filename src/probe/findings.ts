@@ -35,7 +35,7 @@ export const UNAUTHENTICATED_GENERATION: RuleMeta = {
   severity: 'high',
   tags: ['OWASP-LLM10', 'AML.T0040', 'CWE-306', 'CWE-770'],
   references: [
-    'https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html',
+    'https://docs.vllm.ai/en/stable/usage/security/',
     'https://huggingface.co/docs/text-generation-inference/reference/launcher',
     'https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md',
   ],
