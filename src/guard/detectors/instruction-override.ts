@@ -329,6 +329,15 @@ const ENGLISH: PhrasePattern[] = [
     ],
   },
   {
+    // A claimed authority switching the rules off: "Administrator override: ...", "developer override enabled".
+    re: rx(
+      `${WB}(?:admin|administrator|root|superuser|sudo|system|developer|dev|maintenance|security|emergency|owner) override(?: (?:code|mode|protocol|command|sequence))?(?: ?[:—–]| -| (?:is )?(?:now )?(?:enabled|activated|engaged|accepted|granted|authorized|authorised|in effect|initiated|confirmed))`,
+    ),
+    score: 0.7,
+    label: 'authority-override',
+    anchors: ['override'],
+  },
+  {
     // "From now on you will ..." followed, in the same sentence, by a rule-breaking clause.
     re: rx(
       `${WB}(?:from now on|from this point(?: on| forward)?|starting now|henceforth|for the rest of this conversation),? (?:you|u) (?:will|must|are going to|shall|'ll|should|are|can|have to)${WE}[^.!?]{0,160}?${WB}(?:without (?:any |all )?(?:restrictions|rules|filters|limits|limitations|censorship|guidelines|ethics|morals|moral|ethical|boundaries)|no (?:restrictions|rules|filters|limits|limitations|censorship|guidelines|ethics|morals|boundaries)|ignore|disregard|not bound|unfiltered|uncensored|unrestricted|bypass|regardless of|never refuse|not refuse|break (?:the|your|any|all) rules|not (?:follow|obey|adhere to|comply with)|(?:do|say|answer) anything)`,
