@@ -13,6 +13,7 @@ import { ruleDocPath } from '../../src/core/rule.ts';
 import { GATEWAY_RULES } from '../../src/gateway/filter/rules.ts';
 import { GUARD_DETECTORS } from '../../src/guard/detectors/index.ts';
 import { transformerClassifierMeta } from '../../src/guard/onnx/transformer-classifier.ts';
+import { PROBE_RULE_METAS } from '../../src/probe/findings.ts';
 import { scanBytes } from '../../src/scan/engine.ts';
 import { SCAN_RULES } from '../../src/scan/rules/index.ts';
 import { torchStateDictPickle } from '../fixtures/checkpoints.ts';
@@ -371,11 +372,14 @@ test('docs/rules/README.md indexes every rule, and every page belongs to a rule'
     .map((p) => p.replaceAll('\\', '/'))
     .filter((p) => p.endsWith('.md') && p !== 'README.md');
   // Guard detectors (docs/rules/guard/) have their own contract in test/guard/detector-contract.test.ts,
-  // the gateway's rules (docs/rules/gateway/) theirs in test/gateway/filter-rules.test.ts.
+  // the gateway's rules (docs/rules/gateway/) theirs in test/gateway/filter-rules.test.ts, the probe's findings
+  // (docs/rules/probe/) theirs in test/probe.
   const guardIds = new Set([
     ...GUARD_DETECTORS.map((d) => d.meta.id),
     transformerClassifierMeta.id,
     ...GATEWAY_RULES.map((r) => r.id),
+    // Live probe findings (docs/rules/probe/): their pages are checked in test/probe.
+    ...PROBE_RULE_METAS.map((m) => m.id),
   ]);
   for (const id of guardIds)
     assert.ok(index.includes(`](${id}.md)`), `docs/rules/README.md does not link ${id}`);
