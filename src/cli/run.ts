@@ -5,6 +5,7 @@ import { dbCommand } from './commands/db.ts';
 import { gatewayCommand } from './commands/gateway.ts';
 import { guardCommand } from './commands/guard.ts';
 import { keysCommand } from './commands/keys.ts';
+import { probeCommand } from './commands/probe.ts';
 import { sbomCommand } from './commands/sbom.ts';
 import { scanCommand } from './commands/scan.ts';
 import { signCommand } from './commands/sign.ts';
@@ -66,6 +67,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     )
     .addCommand(
       sbomCommand(io, (c) => {
+        code = c;
+      }),
+    )
+    .addCommand(
+      probeCommand(io, (c) => {
         code = c;
       }),
     );
