@@ -1,0 +1,31 @@
+/** The deploy/* rules, in report order: exposure first, then secrets and code execution, then hygiene. */
+import type { DeploySubject } from '../../../deploy/types.ts';
+import type { Rule } from '../../rule.ts';
+import { authDisabled } from './auth-disabled.ts';
+import { exposedWithoutAuth } from './exposed-without-auth.ts';
+import { inlineSecret } from './inline-secret.ts';
+import { llamaRpcExposed } from './llama-rpc-exposed.ts';
+import { ollamaOpenOrigins } from './ollama-open-origins.ts';
+import { privilegedContainer } from './privileged-container.ts';
+import { publicTunnel } from './public-tunnel.ts';
+import { trustRemoteCode } from './trust-remote-code.ts';
+import { unpinnedImage } from './unpinned-image.ts';
+import { vllmDevMode } from './vllm-dev-mode.ts';
+import { vllmRuntimeLora } from './vllm-runtime-lora.ts';
+import { vulnerableServerImage } from './vulnerable-server-image.ts';
+
+/** Rules over one deployment file's launches. */
+export const DEPLOY_RULES: readonly Rule<DeploySubject>[] = [
+  exposedWithoutAuth,
+  authDisabled,
+  publicTunnel,
+  llamaRpcExposed,
+  vllmDevMode,
+  inlineSecret,
+  trustRemoteCode,
+  vllmRuntimeLora,
+  ollamaOpenOrigins,
+  privilegedContainer,
+  vulnerableServerImage,
+  unpinnedImage,
+];

@@ -1,0 +1,61 @@
+/** What the deploy/* rules share: how a launch is named in a message, its environment once, redaction. */
+import type { EnvValue, Launch, ServerKind } from '../../../deploy/types.ts';
+
+/** Human names of the servers, as their projects write them. */
+export const SERVER_NAMES: Record<ServerKind, string> = {
+  ollama: 'Ollama',
+  vllm: 'vLLM',
+  'llama.cpp': 'llama.cpp llama-server',
+  tgi: 'Text Generation Inference',
+  localai: 'LocalAI',
+  'text-generation-webui': 'text-generation-webui',
+  'open-webui': 'Open WebUI',
+  litellm: 'LiteLLM proxy',
+  gradio: 'Gradio',
+  jupyter: 'Jupyter',
+  ray: 'Ray dashboard',
+  mlflow: 'MLflow',
+};
+
+/** `service "ollama"`, `Deployment/vllm/server`, `ollama.service ExecStart`, `docker run (line 3)`. */
+export function launchLabel(l: Launch): string {
+  switch (l.source) {
+    case 'compose':
+      return `service "${l.name ?? '?'}"`;
+    case 'k8s':
+      return `container ${l.name ?? '?'}`;
+    case 'dockerfile':
+      return 'the image';
+    case 'systemd':
+      return `unit ${l.name ?? ''}`.trim();
+    case 'dotenv':
+      return 'the environment file';
+    case 'shell':
+      return l.containerized ? 'docker run' : l.argv.length > 0 ? `command ${l.argv[0]}` : 'the script';
+  }
+}
+
+/** Every environment entry of the file once (shell launches share the script's exported entries). */
+export function uniqueEnv(launches: readonly Launch[]): { name: string; env: EnvValue; launch: Launch }[] {
+  const seen = new Set<string>();
+  const out: { name: string; env: EnvValue; launch: Launch }[] = [];
+  for (const launch of launches) {
+    for (const [name, env] of launch.env) {
+      const key = `${name}\u0000${env.line}\u0000${env.value}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ name, env, launch });
+    }
+  }
+  return out;
+}
+
+/** A secret shown without its value: first 4 characters and the length. */
+export function redact(value: string): string {
+  return `${value.slice(0, Math.min(4, Math.floor(value.length / 3)))}… (${value.length} chars)`;
+}
+
+/** A value that only refers to another (`${HF_TOKEN}`, `$(cat /run/secrets/x)`, `$HF_TOKEN`). */
+export function isReference(value: string): boolean {
+  return /\$\{|\$\(|^\$[A-Za-z_]/.test(value.trim());
+}
