@@ -59,3 +59,11 @@ export function redact(value: string): string {
 export function isReference(value: string): boolean {
   return /\$\{|\$\(|^\$[A-Za-z_]/.test(value.trim());
 }
+
+/** The launches that run a recognised server before the others (stable otherwise). */
+export function serverFirst(launches: readonly Launch[]): Launch[] {
+  return [
+    ...launches.filter((l) => l.server !== undefined),
+    ...launches.filter((l) => l.server === undefined),
+  ];
+}

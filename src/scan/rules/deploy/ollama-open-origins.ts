@@ -3,7 +3,7 @@ import type { RuleMeta } from '../../../core/rule.ts';
 import { exposureOf } from '../../../deploy/exposure.ts';
 import type { DeploySubject } from '../../../deploy/types.ts';
 import { type Rule, report } from '../../rule.ts';
-import { launchLabel } from './launch-text.ts';
+import { launchLabel, serverFirst } from './launch-text.ts';
 
 const meta: RuleMeta = {
   id: 'deploy/ollama-open-origins',
@@ -27,7 +27,8 @@ export const ollamaOpenOrigins: Rule<DeploySubject> = {
   check(subject, ctx) {
     const findings: Finding[] = [];
     const seen = new Set<number>();
-    for (const launch of subject.config.launches) {
+    // Launches of the server first: a shared (exported) setting is judged where it takes effect.
+    for (const launch of serverFirst(subject.config.launches)) {
       const v = launch.env.get('OLLAMA_ORIGINS');
       if (v === undefined || seen.has(v.line)) continue;
       const broad = v.value

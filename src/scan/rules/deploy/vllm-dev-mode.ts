@@ -4,7 +4,7 @@ import { isTrue } from '../../../deploy/argv.ts';
 import { exposureOf } from '../../../deploy/exposure.ts';
 import type { DeploySubject } from '../../../deploy/types.ts';
 import { type Rule, report } from '../../rule.ts';
-import { launchLabel } from './launch-text.ts';
+import { launchLabel, serverFirst } from './launch-text.ts';
 
 const meta: RuleMeta = {
   id: 'deploy/vllm-dev-mode',
@@ -28,7 +28,8 @@ export const vllmDevMode: Rule<DeploySubject> = {
   check(subject, ctx) {
     const findings: Finding[] = [];
     const seen = new Set<number>();
-    for (const launch of subject.config.launches) {
+    // Launches of the server first: a shared (exported) setting is judged where it takes effect.
+    for (const launch of serverFirst(subject.config.launches)) {
       const v = launch.env.get('VLLM_SERVER_DEV_MODE');
       if (v === undefined || !isTrue(v.value) || seen.has(v.line)) continue;
       seen.add(v.line);
