@@ -15,6 +15,7 @@ import {
   type RecordedProbeRequest,
   type ReplayServer,
   type RouteTable,
+  startRawServer,
   startReplay,
   startSilentServer,
 } from '../fixtures/probe/replay.ts';
@@ -299,6 +300,40 @@ describe('probe: network edge cases', () => {
     );
     assert.equal(progress.length, 4);
     assert.ok(progress.every((p) => p % 10 === 4));
+  });
+
+  it('a port that does not speak HTTP (an SSH banner, binary junk) is an error, not a crash', async () => {
+    for (const bytes of ['SSH-2.0-OpenSSH_9.6\r\n', Buffer.from([0, 255, 1, 254, 0x16, 3, 1, 0, 0])]) {
+      const raw = await startRawServer(bytes);
+      try {
+        const result = await probeTargets([raw.url], FAST);
+        assert.equal(result.errors.length, 1, JSON.stringify(result));
+        assert.deepEqual(result.scanned, []);
+        assert.deepEqual(result.findings, []);
+      } finally {
+        await raw.close();
+      }
+    }
+  });
+
+  it('a huge, endless or deeply nested body is cut and read safely', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const s = await replay({
+      'GET /': { status: 200, body: 'Ollama is running' },
+      'GET /api/version': { status: 200, body: { version: '0.17.1' } },
+      'GET /api/tags': { status: 200, body: `{"models":[${'{"name":"m"},'.repeat(100_000)}{"name":"m"}]}` },
+      'GET /api/config': { status: 200, body: deep },
+      'GET /props': { status: 200, body: deep },
+    });
+    const result = await probeTargets([s.url], FAST);
+    assert.deepEqual(result.errors, []);
+    assert.equal(identified(result.findings), 'ollama');
+    // The tags body is over the read cap, so it is not valid JSON when cut: no listing claimed from half a body.
+    assert.ok(
+      !result.findings.some(
+        (f) => f.ruleId === 'probe/unauthenticated-model-listing' && f.location.path.endsWith('/api/tags'),
+      ),
+    );
   });
 
   it('the per-host rate limit spaces requests to one host', async () => {
