@@ -9,6 +9,7 @@ import {
   CORS_ANY_ORIGIN,
   METRICS_EXPOSED,
   OPEN_MANAGEMENT_ENDPOINT,
+  OPEN_SIGNUP,
   PLAIN_HTTP,
   SERVER_IDENTIFIED,
   UNAUTHENTICATED_GENERATION,
@@ -181,6 +182,9 @@ export function evaluate(e: ProbeEvidence): Finding[] {
       evidence: { status: 200 },
     });
 
+  const signup = product === 'open-webui' ? openSignupFinding(target, o) : undefined;
+  if (signup) add(signup);
+
   const cors = corsFinding(target, o);
   if (cors) add(cors);
 
@@ -208,6 +212,63 @@ export function evaluate(e: ProbeEvidence): Finding[] {
     });
   }
   return findings;
+}
+
+/**
+ * Open WebUI's unauthenticated /api/config says how accounts work: `features.auth: false` is WEBUI_AUTH=False
+ * (no login at all), `onboarding: true` means no admin exists yet (the first sign-up becomes admin), and
+ * `features.enable_signup: true` lets anyone create an account.
+ */
+function openSignupFinding(target: ProbeTarget, o: Observations): Finding | undefined {
+  const config = jsonObject(ok(o['/api/config'])?.body);
+  const features =
+    config && typeof config.features === 'object' && config.features !== null
+      ? (config.features as Record<string, unknown>)
+      : undefined;
+  if (!config || !features) return undefined;
+  const evidence = {
+    auth: features.auth,
+    enable_signup: features.enable_signup,
+    onboarding: config.onboarding,
+  };
+  const loc = at(target, '/api/config');
+  if (features.auth === false)
+    return {
+      ruleId: OPEN_SIGNUP.id,
+      severity: 'critical',
+      message: 'Open WebUI runs without login (WEBUI_AUTH=False): everyone who reaches it is the admin',
+      location: loc,
+      evidence,
+    };
+  if (config.onboarding === true)
+    return {
+      ruleId: OPEN_SIGNUP.id,
+      severity: 'critical',
+      message: 'Open WebUI has no admin yet: the first person to sign up becomes admin',
+      location: loc,
+      evidence,
+    };
+  if (features.enable_signup === true)
+    return {
+      ruleId: OPEN_SIGNUP.id,
+      severity: 'high',
+      message: 'Open WebUI accepts sign-ups from anyone who reaches it',
+      location: loc,
+      evidence,
+    };
+  return undefined;
+}
+
+function jsonObject(body: string | undefined): Record<string, unknown> | undefined {
+  if (body === undefined) return undefined;
+  try {
+    const v: unknown = JSON.parse(body);
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function countArray(body: string): number | undefined {

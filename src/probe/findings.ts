@@ -99,6 +99,18 @@ export const VULNERABLE_VERSION: RuleMeta = {
   fix: 'Upgrade to the fixed release named in the finding, and until then keep the server off any network others can reach.',
 };
 
+export const OPEN_SIGNUP: RuleMeta = {
+  id: 'probe/open-signup',
+  title: 'Anyone who reaches the web UI can get an account, or needs none',
+  severity: 'high',
+  tags: ['OWASP-LLM10', 'CWE-306', 'CWE-287'],
+  references: [
+    'https://docs.openwebui.com/getting-started/env-configuration',
+    'https://docs.openwebui.com/getting-started/quick-start',
+  ],
+  fix: 'Create the admin account first, then set ENABLE_SIGNUP=false (or DEFAULT_USER_ROLE=pending so new accounts wait for approval); never run WEBUI_AUTH=False on an instance others can reach; keep the UI behind SSO or a VPN.',
+};
+
 /** Every probe finding's metadata, for the writers and the docs test. */
 export const PROBE_RULE_METAS: readonly RuleMeta[] = [
   SERVER_IDENTIFIED,
@@ -109,4 +121,5 @@ export const PROBE_RULE_METAS: readonly RuleMeta[] = [
   PLAIN_HTTP,
   METRICS_EXPOSED,
   VULNERABLE_VERSION,
+  OPEN_SIGNUP,
 ];

@@ -122,6 +122,19 @@ describe('probe checks on recorded answers', () => {
     );
   });
 
+  it('Open WebUI accounts: no login and onboarding are critical, open sign-up high, closed none', () => {
+    const owu = (features: Record<string, unknown>, onboarding = false): Observations => ({
+      '/': text(200, '<html>'),
+      '/api/config': json(200, { status: true, name: 'Open WebUI', version: '0.9.1', features, onboarding }),
+    });
+    const signup = (o: Observations) =>
+      run(o).findings.find((f) => f.ruleId === 'probe/open-signup')?.severity;
+    assert.equal(signup(owu({ auth: false, enable_signup: false })), 'critical');
+    assert.equal(signup(owu({ auth: true, enable_signup: true }, true)), 'critical');
+    assert.equal(signup(owu({ auth: true, enable_signup: true })), 'high');
+    assert.equal(signup(owu({ auth: true, enable_signup: false })), undefined);
+  });
+
   it('metrics only when Prometheus text answers', () => {
     const o = (body: string): Observations => ({ '/': text(200, 'x'), '/metrics': text(200, body) });
     assert.ok(

@@ -160,10 +160,16 @@ describe('probe: products replayed', () => {
       expect: ['probe/server-identified'],
     },
     {
-      name: 'Open WebUI 0.6.34 (SPA answers every path with HTML)',
+      name: 'Open WebUI 0.6.34, sign-up open (SPA answers every path with HTML)',
       routes: P.openWebUiRoutes(),
       product: 'open-webui',
-      expect: ['probe/server-identified', 'probe/vulnerable-version'],
+      expect: ['probe/open-signup', 'probe/server-identified', 'probe/vulnerable-version'],
+    },
+    {
+      name: 'Open WebUI 0.6.35, sign-up closed after the admin was created',
+      routes: P.openWebUiRoutes({ version: '0.6.35', signup: false }),
+      product: 'open-webui',
+      expect: ['probe/server-identified'],
     },
     {
       name: 'Gradio 4.10.0',

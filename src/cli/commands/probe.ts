@@ -48,6 +48,7 @@ What it finds:
   probe/cors-any-origin              any origin allowed (high with credentials)      medium/high
   probe/plain-http                   plain HTTP on a non-loopback address            medium
   probe/metrics-exposed              Prometheus /metrics without a key               low
+  probe/open-signup                  Open WebUI without login / admin, or open sign-up  high/critical
 
 Exit codes:
   0  every target answered or was closed, nothing at or above --fail-on
