@@ -29,7 +29,7 @@ export interface ProbeTarget {
   /** Host name or IP address as given (IPv6 without brackets). */
   host: string;
   port: number;
-  /** True when the user named this exact port or URL: a closed port is then worth reporting as skipped. */
+  /** True when the user named this exact port or URL; false when it was expanded from a host or a range. */
   explicit: boolean;
 }
 
