@@ -16,7 +16,6 @@ const PRODUCT: Partial<Record<ServerKind, Product>> = {
   localai: 'localai',
   'open-webui': 'open-webui',
   litellm: 'litellm',
-  gradio: 'gradio',
   jupyter: 'jupyter',
 };
 

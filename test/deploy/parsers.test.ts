@@ -47,6 +47,7 @@ test('compose: services, image, string and list commands, env list and map, line
       '    image: vllm/vllm-openai:v0.14.0', // 3
       '    command: --model "Qwen/Qwen2.5 7B" --host 0.0.0.0', // 4
       '    environment:', // 5
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a compose environment reference, not a template
       '      - VLLM_API_KEY=${VLLM_API_KEY}', // 6
       '      - PASSTHROUGH', // 7
       '    env_file: [.env, {path: ./extra.env}]', // 8
@@ -68,6 +69,7 @@ test('compose: services, image, string and list commands, env list and map, line
   assert.deepEqual(vllm!.image, { ref: 'vllm/vllm-openai:v0.14.0', line: 3 });
   assert.deepEqual(vllm!.argv, ['--model', 'Qwen/Qwen2.5 7B', '--host', '0.0.0.0']);
   assert.deepEqual(vllm!.argLines, [4, 4, 4, 4]);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a compose environment reference, not a template
   assert.deepEqual(vllm!.env.get('VLLM_API_KEY'), { value: '${VLLM_API_KEY}', line: 6 });
   assert.equal(vllm!.env.has('PASSTHROUGH'), false);
   assert.deepEqual(vllm!.envFiles, ['.env', './extra.env']);
@@ -96,8 +98,11 @@ test('compose ports: short syntax with and without host IP, ranges, protocols, I
   assert.equal(shortPort('[::1]:8080:80/tcp', 1)?.containerPort, '80');
   assert.equal(shortPort('0.0.0.0:9000-9010:9000-9010/udp', 1)?.hostIp, '0.0.0.0');
   // `${VAR-default}` resolves to its default; a bare `${VAR}` host IP cannot be known statically.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, not a template
   assert.equal(shortPort('${OLLAMA_PORT-11434}:11434', 1)?.hostPort, '11434');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, not a template
   assert.equal(shortPort('${BIND_IP}:11434:11434', 1)?.hostIp, '?');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, not a template
   assert.equal(shortPort('${BIND_IP:-127.0.0.1}:11434:11434', 1)?.hostIp, '127.0.0.1');
 
   const c = parse(
