@@ -34,7 +34,8 @@ function serviceLaunch(file: string, name: string, line: number, svc: unknown, y
   launch.name = name;
   const image = get(svc, 'image');
   const ref = str(image);
-  if (ref !== undefined) launch.image = { ref, line: yaml.lineOf(image) };
+  // `ollama/ollama:${OLLAMA_DOCKER_TAG-latest}` (Open WebUI's compose file) runs its default tag.
+  if (ref !== undefined) launch.image = { ref: resolveDefaults(ref), line: yaml.lineOf(image) };
   readEnvironment(launch, get(svc, 'environment'), yaml);
   const envFile = get(svc, 'env_file');
   for (const e of isScalar(envFile) ? [envFile] : items(envFile)) {

@@ -105,6 +105,9 @@ export function parseDockerRun(file: string, words: readonly Word[]): Launch {
           launch.runsAsRoot = { line: w.line, text: `${name} ${value.text}` };
         }
         break;
+      case '--name':
+        if (value !== undefined) launch.name = value.text;
+        break;
       case '--entrypoint':
         entrypoint = value;
         break;

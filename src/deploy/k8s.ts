@@ -61,6 +61,15 @@ export function parseK8s(file: string, text: string): DeployConfig {
     } else if (kind === 'CronJob') {
       const template = at(root, 'spec', 'jobTemplate', 'spec', 'template');
       pods.push(podTemplate(file, `${kind}/${name}`, template, get(template, 'spec'), yaml));
+    } else if (kind === 'ConfigMap') {
+      // A ConfigMap's data becomes containers' environment (envFrom): its literal values are read as env.
+      const launch = newLaunch(file, 'k8s', yaml.lineOf(root), false);
+      launch.name = `ConfigMap/${name}`;
+      for (const { key, keyNode, value } of pairs(get(root, 'data'))) {
+        const v = str(value);
+        if (v !== undefined) launch.env.set(key, { value: v, line: yaml.lineOf(keyNode) });
+      }
+      config.launches.push(launch);
     } else if (kind === 'Service') {
       const type = get(get(root, 'spec'), 'type');
       const e: Exposer = {

@@ -440,6 +440,7 @@ test('shell: continuations, &&, exports, inline assignments, docker run options'
   );
   assert.deepEqual(docker!.env.get('OLLAMA_ORIGINS'), { value: '*', line: 8 });
   assert.equal(docker!.privileged?.line, 8);
+  assert.equal(docker!.name, 'ollama');
 });
 
 test('shell words: quotes, escapes and comments never split or join words wrongly', () => {

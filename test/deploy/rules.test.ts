@@ -195,6 +195,21 @@ test('inline-secret: literal keys by name and by shape, redacted; references and
     hits(await audit('.env', 'HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyz0123456789\n'), id)[0]?.severity,
     'medium',
   );
+  // In a Kubernetes ConfigMap (mounted with envFrom), by its line.
+  const cm = lines(
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata: {name: litellm-env}',
+    'data:',
+    '  LITELLM_MASTER_KEY: sk-1234',
+    '  LITELLM_LOG: INFO',
+  );
+  const cmHits = hits(await audit('configmap.yaml', cm), id);
+  assert.deepEqual(
+    cmHits.map((f) => [f.location.line, f.severity]),
+    [[5, 'high']],
+  );
+  assert.match(cmHits[0]!.message, /^ConfigMap\/litellm-env sets LITELLM_MASTER_KEY/);
   // On the command line.
   assert.equal(hits(await audit('run.sh', 'vllm serve m --api-key sk-1234\n'), id).length, 1);
   assert.equal(hits(await audit('run.sh', 'vllm serve m --api-key "$VLLM_KEY"\n'), id).length, 0);

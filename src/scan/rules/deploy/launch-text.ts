@@ -23,7 +23,7 @@ export function launchLabel(l: Launch): string {
     case 'compose':
       return `service "${l.name ?? '?'}"`;
     case 'k8s':
-      return `container ${l.name ?? '?'}`;
+      return l.image === undefined ? (l.name ?? 'the manifest') : `container ${l.name ?? '?'}`;
     case 'dockerfile':
       return 'the image';
     case 'systemd':
@@ -31,7 +31,8 @@ export function launchLabel(l: Launch): string {
     case 'dotenv':
       return 'the environment file';
     case 'shell':
-      return l.containerized ? 'docker run' : l.argv.length > 0 ? `command ${l.argv[0]}` : 'the script';
+      if (l.containerized) return `docker run ${l.name ?? l.image?.ref ?? ''}`.trim();
+      return l.argv.length > 0 ? `command ${l.argv[0]}` : 'the script';
   }
 }
 
