@@ -146,6 +146,28 @@ test('auth-disabled: Jupyter with an empty token on every interface; a token or 
   assert.equal(local[0]?.severity, 'high');
 });
 
+test('open-webui-open-signup: admin role is high; sign-up off or not exposed is silent', async () => {
+  const id = 'deploy/open-webui-open-signup';
+  const owui = (env: string[], port = '3000:8080') =>
+    lines(
+      'services:',
+      '  ui:',
+      '    image: ghcr.io/open-webui/open-webui:v0.9.0',
+      `    ports: ["${port}"]`,
+      '    environment:',
+      ...env.map((e) => `      - ${e}`),
+    );
+  assert.equal(hits(await audit('compose.yml', owui(['DEFAULT_USER_ROLE=admin'])), id)[0]?.severity, 'high');
+  assert.equal(
+    hits(await audit('compose.yml', owui(['DEFAULT_USER_ROLE=user', 'ENABLE_SIGNUP=False'])), id).length,
+    0,
+  );
+  assert.equal(
+    hits(await audit('compose.yml', owui(['DEFAULT_USER_ROLE=user'], '127.0.0.1:3000:8080')), id).length,
+    0,
+  );
+});
+
 test('inline-secret: literal keys by name and by shape, redacted; references and placeholders are not', async () => {
   const id = 'deploy/inline-secret';
   const env = (entries: string[]) =>

@@ -6,6 +6,7 @@ import { exposedWithoutAuth } from './exposed-without-auth.ts';
 import { inlineSecret } from './inline-secret.ts';
 import { llamaRpcExposed } from './llama-rpc-exposed.ts';
 import { ollamaOpenOrigins } from './ollama-open-origins.ts';
+import { openWebuiOpenSignup } from './open-webui-open-signup.ts';
 import { privilegedContainer } from './privileged-container.ts';
 import { publicTunnel } from './public-tunnel.ts';
 import { trustRemoteCode } from './trust-remote-code.ts';
@@ -18,6 +19,7 @@ import { vulnerableServerImage } from './vulnerable-server-image.ts';
 export const DEPLOY_RULES: readonly Rule<DeploySubject>[] = [
   exposedWithoutAuth,
   authDisabled,
+  openWebuiOpenSignup,
   publicTunnel,
   llamaRpcExposed,
   vllmDevMode,
