@@ -401,6 +401,19 @@ test('images: compromised LiteLLM is critical; digests and versioned tags are pi
   );
 });
 
+test('llama-server-agent-tools: MCP servers and --agent count, exposure makes it critical, --tools none does not', async () => {
+  const id = 'deploy/llama-server-agent-tools';
+  const run = (flags: string) => `llama-server -m m.gguf ${flags}\n`;
+  assert.equal(
+    hits(await audit('a.sh', run('--host 0.0.0.0 --api-key-file k --mcp-servers-config mcp.json')), id)[0]
+      ?.severity,
+    'critical',
+  );
+  assert.equal(hits(await audit('a.sh', run('--agent')), id)[0]?.severity, 'high');
+  assert.equal(hits(await audit('a.sh', run('--tools none')), id).length, 0);
+  assert.equal(hits(await audit('a.sh', run('--tool-call-parser x --jinja')), id).length, 0);
+});
+
 test('llama-rpc-exposed: rpc-server default host is loopback', async () => {
   assert.equal(hits(await audit('w.sh', 'rpc-server -p 50052\n'), 'deploy/llama-rpc-exposed').length, 0);
   assert.equal(

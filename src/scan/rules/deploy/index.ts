@@ -5,6 +5,7 @@ import { authDisabled } from './auth-disabled.ts';
 import { exposedWithoutAuth } from './exposed-without-auth.ts';
 import { inlineSecret } from './inline-secret.ts';
 import { llamaRpcExposed } from './llama-rpc-exposed.ts';
+import { llamaServerAgentTools } from './llama-server-agent-tools.ts';
 import { ollamaOpenOrigins } from './ollama-open-origins.ts';
 import { openWebuiOpenSignup } from './open-webui-open-signup.ts';
 import { privilegedContainer } from './privileged-container.ts';
@@ -22,6 +23,7 @@ export const DEPLOY_RULES: readonly Rule<DeploySubject>[] = [
   openWebuiOpenSignup,
   publicTunnel,
   llamaRpcExposed,
+  llamaServerAgentTools,
   vllmDevMode,
   inlineSecret,
   trustRemoteCode,
