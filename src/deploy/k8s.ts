@@ -192,23 +192,37 @@ function ingressBackends(spec: unknown): string[] {
 const matches = (selector: Map<string, string> | undefined, labels: Map<string, string>): boolean =>
   selector !== undefined && selector.size > 0 && [...selector].every(([k, v]) => labels.get(k) === v);
 
-/** Adds the Services' and Ingresses' publication to the containers of the Pods they select. */
+/**
+ * Adds the Services' and Ingresses' publication to the containers of the Pods they select. Pods are indexed by
+ * label so a rendered bundle of thousands of Services and Deployments links in linear time.
+ */
 function link(pods: readonly PodTemplate[], exposers: readonly Exposer[]): void {
+  const byLabel = new Map<string, PodTemplate[]>();
+  for (const pod of pods) {
+    for (const [k, v] of pod.labels) {
+      const key = `${k}\u0000${v}`;
+      const list = byLabel.get(key);
+      if (list === undefined) byLabel.set(key, [pod]);
+      else list.push(pod);
+    }
+  }
+  const selected = (selector: Map<string, string> | undefined): PodTemplate[] => {
+    if (selector === undefined || selector.size === 0) return [];
+    const [k, v] = selector.entries().next().value as [string, string];
+    return (byLabel.get(`${k}\u0000${v}`) ?? []).filter((pod) => matches(selector, pod.labels));
+  };
   const services = new Map(exposers.filter((e) => e.kind === 'Service').map((s) => [s.name, s]));
   for (const e of exposers) {
     if (e.kind === 'Service' && (e.type === 'LoadBalancer' || e.type === 'NodePort')) {
       const via = e.type === 'LoadBalancer' ? ('load-balancer' as const) : ('node-port' as const);
-      for (const pod of pods) {
-        if (!matches(e.selector, pod.labels)) continue;
+      for (const pod of selected(e.selector)) {
         for (const l of pod.launches)
           l.ports.push({ via, line: e.line, text: `Service/${e.name} type ${e.type}` });
       }
     }
     if (e.kind === 'Ingress' && e.authenticated === false) {
       for (const backend of e.backends ?? []) {
-        const svc = services.get(backend);
-        for (const pod of pods) {
-          if (svc === undefined || !matches(svc.selector, pod.labels)) continue;
+        for (const pod of selected(services.get(backend)?.selector)) {
           for (const l of pod.launches) {
             l.ports.push({
               via: 'ingress',

@@ -8,7 +8,7 @@ import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseAll
 /** Largest deployment file read (a Helm-rendered bundle of a whole cluster stays well below). */
 export const MAX_DEPLOY_BYTES = 4 * 1024 * 1024;
 /** Documents read from one multi-document file. */
-export const MAX_DOCUMENTS = 2000;
+export const MAX_DOCUMENTS = 20_000;
 
 /** Parsed documents and a line lookup; `errors` are YAML syntax errors with their lines. */
 export interface YamlFile {

@@ -479,3 +479,28 @@ test('server detection from images and commands, with near misses', () => {
   assert.deepEqual(server('compose.yml', compose('ollama-proxy/ollama:1')), [undefined]);
   assert.deepEqual(server('compose.yml', compose('python:3.12', 'vllm bench serve')), [undefined]);
 });
+
+test('k8s: a rendered bundle of 1,000 Deployments and Services links each pair, in bounded time', () => {
+  const pair = (i: number) =>
+    lines(
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      `metadata: {name: m${i}}`,
+      'spec:',
+      '  template:',
+      `    metadata: {labels: {app: m${i}, tier: llm}}`,
+      `    spec: {containers: [{name: c, image: "ollama/ollama:0.17.1"}]}`,
+      '---',
+      'apiVersion: v1',
+      'kind: Service',
+      `metadata: {name: m${i}}`,
+      `spec: {type: NodePort, selector: {tier: llm, app: m${i}}}`,
+    );
+  const text = Array.from({ length: 1000 }, (_, i) => pair(i)).join('');
+  const started = performance.now();
+  const c = parse('bundle.yaml', text);
+  assert.ok(performance.now() - started < 5000);
+  assert.equal(c.launches.length, 1000);
+  assert.ok(c.launches.every((l) => l.ports.length === 1 && l.ports[0]!.via === 'node-port'));
+});
