@@ -10,6 +10,9 @@ import type { Word } from './shell-words.ts';
 import { type DeployConfig, type Launch, newLaunch } from './types.ts';
 import { at, get, items, pairs, readYaml, str, type YamlFile } from './yaml-nodes.ts';
 
+/** The value recorded for `valueFrom:` variables: a reference (never a literal secret), set but unknown. */
+export const VALUE_FROM = '$(valueFrom)';
+
 const WORKLOADS = new Set([
   'Deployment',
   'StatefulSet',
@@ -49,6 +52,7 @@ export function parseK8s(file: string, text: string): DeployConfig {
   const config: DeployConfig = { file, source: 'k8s', launches: [], errors: [...yaml.errors] };
   const pods: PodTemplate[] = [];
   const exposers: Exposer[] = [];
+  const configMaps = new Map<string, Launch>();
   for (const doc of yaml.docs) {
     const root = doc.contents;
     const kind = str(get(root, 'kind'));
@@ -70,6 +74,7 @@ export function parseK8s(file: string, text: string): DeployConfig {
         if (v !== undefined) launch.env.set(key, { value: v, line: yaml.lineOf(keyNode) });
       }
       config.launches.push(launch);
+      configMaps.set(name, launch);
     } else if (kind === 'Service') {
       const type = get(get(root, 'spec'), 'type');
       const e: Exposer = {
@@ -93,6 +98,7 @@ export function parseK8s(file: string, text: string): DeployConfig {
     }
   }
   link(pods, exposers);
+  mergeConfigMaps(pods, configMaps);
   for (const p of pods) config.launches.push(...p.launches.map(finish));
   return config;
 }
@@ -134,7 +140,17 @@ function podTemplate(
     for (const e of items(get(c, 'env'))) {
       const n = str(get(e, 'name'));
       const v = str(get(e, 'value'));
-      if (n !== undefined && v !== undefined) launch.env.set(n, { value: v, line: yaml.lineOf(e) });
+      if (n === undefined) continue;
+      if (v !== undefined) launch.env.set(n, { value: v, line: yaml.lineOf(e) });
+      // Set from a Secret or ConfigMap: the variable is set (an API key counts as configured), its value unknown.
+      else if (get(e, 'valueFrom') !== undefined)
+        launch.env.set(n, { value: VALUE_FROM, line: yaml.lineOf(e) });
+    }
+    for (const ref of items(get(c, 'envFrom'))) {
+      const cm = str(at(ref, 'configMapRef', 'name'));
+      const secret = str(at(ref, 'secretRef', 'name'));
+      if (cm !== undefined) launch.envFiles.push(`configMap:${cm}`);
+      if (secret !== undefined) launch.envFiles.push(`secret:${secret}`);
     }
     for (const p of items(get(c, 'ports'))) {
       const hostPort = str(get(p, 'hostPort'));
@@ -232,6 +248,23 @@ function link(pods: readonly PodTemplate[], exposers: readonly Exposer[]): void 
           }
         }
       }
+    }
+  }
+}
+
+/**
+ * A container's `envFrom: configMapRef` naming a ConfigMap of the same file gets its variables (so
+ * `OLLAMA_HOST` set there counts); refs to ConfigMaps elsewhere and to Secrets stay in `envFiles` (unknown).
+ */
+function mergeConfigMaps(pods: readonly PodTemplate[], configMaps: ReadonlyMap<string, Launch>): void {
+  for (const pod of pods) {
+    for (const l of pod.launches) {
+      l.envFiles = l.envFiles.filter((ref) => {
+        const cm = ref.startsWith('configMap:') ? configMaps.get(ref.slice('configMap:'.length)) : undefined;
+        if (cm === undefined) return true;
+        for (const [k, v] of cm.env) if (!l.env.has(k)) l.env.set(k, v);
+        return false;
+      });
     }
   }
 }

@@ -245,8 +245,21 @@ function envSet(env: ReadonlyMap<string, EnvValue>, names: readonly string[]): b
   return names.some((n) => (env.get(n)?.value ?? '').trim() !== '');
 }
 
-/** Whether the launch's server asks for credentials, per its documented switches. */
+/**
+ * Whether the launch's server asks for credentials, per its documented switches. A server whose key can come
+ * from the environment is `unknown`, not `off`, when the launch also reads variables from elsewhere (compose
+ * `env_file`, `--env-file`, systemd `EnvironmentFile=`, Kubernetes `envFrom`): the key may well be there.
+ */
 export function authOf(launch: Launch): AuthState {
+  const state = declaredAuth(launch);
+  if (state === 'off' && launch.envFiles.length > 0 && ENV_AUTH.has(launch.server!)) return 'unknown';
+  return state;
+}
+
+/** Servers whose authentication can be switched on from the environment alone. */
+const ENV_AUTH = new Set<ServerKind>(['vllm', 'llama.cpp', 'tgi', 'localai', 'litellm']);
+
+function declaredAuth(launch: Launch): AuthState {
   const flag = (names: readonly string[]) => findFlag(launch.argv, names) !== undefined;
   switch (launch.server) {
     case 'ollama':
@@ -266,7 +279,7 @@ export function authOf(launch: Launch): AuthState {
     case 'litellm':
       if (envSet(launch.env, ['LITELLM_MASTER_KEY'])) return 'on';
       // The master key may live in the --config file, which is another file: not knowable here.
-      return flag(['--config', '-c']) || launch.envFiles.length > 0 ? 'unknown' : 'off';
+      return flag(['--config', '-c']) ? 'unknown' : 'off';
     case 'text-generation-webui':
       return flag(['--gradio-auth', '--gradio-auth-path']) ? 'on' : 'off';
     case 'open-webui': {

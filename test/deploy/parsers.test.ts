@@ -226,7 +226,11 @@ test('k8s: multi-document Helm output, pod templates, env, securityContext, Serv
   assert.equal(ollama!.line, 16);
   assert.equal(ollama!.server, 'ollama');
   assert.deepEqual(ollama!.env.get('OLLAMA_ORIGINS'), { value: '*', line: 19 });
-  assert.equal(ollama!.env.has('HF_TOKEN'), false, 'a secretKeyRef is not a literal');
+  assert.equal(
+    ollama!.env.get('HF_TOKEN')?.value,
+    '$(valueFrom)',
+    'a secretKeyRef is set, but not a literal',
+  );
   assert.equal(ollama!.hostNetwork?.line, 11);
   assert.equal(ollama!.privileged?.line, 23);
   assert.equal(ollama!.dockerSock?.line, 13);
@@ -237,6 +241,33 @@ test('k8s: multi-document Helm output, pod templates, env, securityContext, Serv
   assert.equal(pull!.name, 'CronJob/warm/pull');
   assert.deepEqual(pull!.argv, ['curl', '-X', 'POST', 'http://ollama:11434/api/pull']);
   assert.equal(pull!.ports.length, 0, 'the Service does not select the CronJob');
+});
+
+test('k8s: envFrom a ConfigMap of the same file brings its variables; other refs stay unknown', () => {
+  const c = parse(
+    'ollama.yaml',
+    lines(
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: ollama-env}',
+      'data:',
+      '  OLLAMA_HOST: "0.0.0.0:11434"', // 5
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: ollama}',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: ollama',
+      '          image: ollama/ollama:0.17.1',
+      '          envFrom: [{configMapRef: {name: ollama-env}}, {secretRef: {name: tokens}}]',
+    ),
+  );
+  const ollama = c.launches.find((l) => l.server === 'ollama')!;
+  assert.deepEqual(ollama.env.get('OLLAMA_HOST'), { value: '0.0.0.0:11434', line: 5 });
+  assert.deepEqual(ollama.envFiles, ['secret:tokens']);
 });
 
 test('k8s: an Ingress publishes its backend unless it carries auth annotations; ClusterIP does not', () => {

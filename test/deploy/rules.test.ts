@@ -127,6 +127,68 @@ test('exposed-without-auth: per-server auth and bind settings decide', async () 
   assert.equal(hits(await audit('ollama.yaml', k8s('ClusterIP')), id).length, 0);
   assert.equal(hits(await audit('ollama.yaml', k8s('LoadBalancer')), id)[0]?.location.line, 14);
   assert.equal(hits(await audit('ollama.yaml', k8s('NodePort')), id).length, 1);
+  // A key from a Secret (valueFrom or envFrom) or an env_file may configure auth: not reported as "no auth".
+  const vllmK8s = (env: string) =>
+    lines(
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: vllm}',
+      'spec:',
+      '  template:',
+      '    metadata: {labels: {app: vllm}}',
+      '    spec:',
+      '      containers:',
+      '        - name: vllm',
+      '          image: vllm/vllm-openai:v0.14.0',
+      `          ${env}`,
+      '---',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata: {name: vllm}',
+      'spec: {type: LoadBalancer, selector: {app: vllm}}',
+    );
+  assert.equal(
+    hits(await audit('vllm.yaml', vllmK8s('env: [{name: LOG_LEVEL, value: info}]')), id).length,
+    1,
+  );
+  assert.equal(
+    hits(
+      await audit(
+        'vllm.yaml',
+        vllmK8s('env: [{name: VLLM_API_KEY, valueFrom: {secretKeyRef: {name: vllm, key: key}}}]'),
+      ),
+      id,
+    ).length,
+    0,
+  );
+  assert.equal(
+    hits(await audit('vllm.yaml', vllmK8s('envFrom: [{secretRef: {name: vllm-env}}]')), id).length,
+    0,
+  );
+  assert.equal(
+    hits(
+      await audit('compose.yml', vllm('--model x').replace('    ports', '    env_file: .env\n    ports')),
+      id,
+    ).length,
+    0,
+  );
+  // Ollama has no key to put in an env file: still reported.
+  assert.equal(
+    hits(
+      await audit(
+        'compose.yml',
+        lines(
+          'services:',
+          '  o:',
+          '    image: ollama/ollama:0.17.1',
+          '    env_file: .env',
+          '    ports: ["11434:11434"]',
+        ),
+      ),
+      id,
+    ).length,
+    1,
+  );
 });
 
 test('auth-disabled: Jupyter with an empty token on every interface; a token or password is fine', async () => {
