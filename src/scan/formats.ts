@@ -1,4 +1,5 @@
 import type { FormatHandler } from './format-handler.ts';
+import { deployConfigFormat } from './handlers/deploy-config.ts';
 import { depsManifestFormat } from './handlers/deps-manifest.ts';
 import { ggufFormat } from './handlers/gguf.ts';
 import { jsonConfigFormat } from './handlers/json-config.ts';
@@ -45,4 +46,6 @@ export const TEXT_FORMATS: readonly FormatHandler[] = [
   jsonConfigFormat,
   // Dependency manifests and lock files: known-vulnerable, malicious and typosquatted packages, risky sources.
   depsManifestFormat,
+  // Deployment configs (compose, Kubernetes, Dockerfile, systemd, .env, shell): LLM servers exposed or unsafe.
+  deployConfigFormat,
 ];

@@ -6,6 +6,7 @@ import type { SafetensorsHeader } from '../../formats/safetensors.ts';
 import type { TfGraph } from '../../formats/tf-graph.ts';
 import type { Rule } from '../rule.ts';
 import { CODE_RULES } from './code/index.ts';
+import { DEPLOY_RULES } from './deploy/index.ts';
 import { dependencyConfusion } from './deps/dependency-confusion.ts';
 import { directUrlDependency } from './deps/direct-url-dependency.ts';
 import { knownVulnerability } from './deps/known-vulnerability.ts';
@@ -122,7 +123,7 @@ export const DEPS_RULES: readonly Rule<DepsSubject>[] = [
   manifestUnreadable,
 ];
 
-export { CODE_RULES };
+export { CODE_RULES, DEPLOY_RULES };
 
 /** Every scan rule, by id; building it fails on a duplicate id. */
 export const SCAN_RULES = createRegistry<{ meta: RuleMeta }>([
@@ -139,6 +140,7 @@ export const SCAN_RULES = createRegistry<{ meta: RuleMeta }>([
   ...CONFIG_RULES,
   ...DEPS_RULES,
   ...CODE_RULES,
+  ...DEPLOY_RULES,
 ]);
 
 /** Metadata of every scan rule, for writers and docs. */
