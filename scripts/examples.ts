@@ -81,6 +81,23 @@ export async function exampleFiles(): Promise<[string, Uint8Array][]> {
     // Its own code: a model's answer run with exec, a checkpoint loaded without weights_only=True.
     ['project/agent.py', new TextEncoder().encode(EVAL_OPENAI)],
     ['project/load_weights.py', new TextEncoder().encode(TORCH_IN_LLM_APP)],
+    // How it is deployed: Ollama (no auth of its own) published on every interface, open to any web origin.
+    [
+      'project/compose.yaml',
+      text(
+        'services:',
+        '  ollama:',
+        '    image: ollama/ollama:0.1.32',
+        '    ports:',
+        '      - "11434:11434"',
+        '    environment:',
+        '      - OLLAMA_ORIGINS=*',
+        '    volumes:',
+        '      - ollama:/root/.ollama',
+        'volumes:',
+        '  ollama: {}',
+      ),
+    ],
   ];
 }
 
