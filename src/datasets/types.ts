@@ -12,7 +12,14 @@ import type { RuleMeta } from '../core/rule.ts';
 export type DatasetFormat = 'jsonl' | 'json' | 'csv' | 'tsv' | 'parquet' | 'arrow';
 
 /** The record layout recognised from its keys; `columns` when nothing more specific matched. */
-export type DatasetSchema = 'chat' | 'alpaca' | 'prompt-completion' | 'sharegpt' | 'text' | 'classification' | 'columns';
+export type DatasetSchema =
+  | 'chat'
+  | 'alpaca'
+  | 'prompt-completion'
+  | 'sharegpt'
+  | 'text'
+  | 'classification'
+  | 'columns';
 
 /**
  * Which side of the training pair a text is on. `prompt` is what the model is shown (system, user, tool,
