@@ -82,12 +82,28 @@ export interface RecordLocation {
 }
 
 /**
+ * A record rule's state for one file: the guard instance it reuses for every record (created lazily, so a
+ * file with no text that needs it never builds one) and caps on how many records it reports one by one.
+ */
+export interface RecordPass {
+  check(record: DatasetRecord, where: RecordLocation): Finding[];
+  /** After the last record: one total for what the pass stopped reporting record by record, if anything. */
+  finish?(file: Location): Finding[];
+}
+
+/**
  * A rule on one record (`dataset/<name>`, source at src/scan/rules/dataset/<name>.ts). Pure: no I/O, bounded
  * time, and it never keeps the record.
+ *
+ * Rules with per-file state implement `start`: the handler calls it once per file and uses the pass (its
+ * `check` for every record, its `finish` at the end) instead of `check`; `startRecordPasses` in
+ * src/scan/rules/dataset/index.ts does that for the registry. `check` alone stays correct (a fresh pass per
+ * call) but pays the set-up every time.
  */
 export interface RecordRule {
   meta: RuleMeta;
   check(record: DatasetRecord, where: RecordLocation): Finding[];
+  start?(): RecordPass;
 }
 
 /**
