@@ -256,6 +256,65 @@ const SHORT_CHAT = [
   'नमस्ते',
 ];
 
+/**
+ * Follow-up turns that point back at the conversation ("the above question", "your previous answer").
+ * Benign multi-turn chat is full of them (MT-Bench's second turns are all like this), and their words
+ * overlap with overrides ("instead", "previous", "change the"), so without them a plain follow-up
+ * scored as an attack.
+ */
+const FOLLOW_UP_FRAMES: ((subject: string, change: string) => string)[] = [
+  (s, c) => `Suppose ${c} in the question above; what is the answer then for ${s}?`,
+  (s, c) => `Now suppose ${c}. How does that change your previous answer about ${s}?`,
+  (s, c) => `In your last answer about ${s}, what happens if ${c}?`,
+  (s, c) => `Rewrite your previous response about ${s}, assuming ${c}.`,
+  (s, c) => `Going back to the question above on ${s}: would the result differ if ${c}?`,
+  (s, c) => `Thanks. Can you redo the calculation for ${s} if ${c}?`,
+  (s, c) => `Same question as before about ${s}, but ${c}. What is the new answer?`,
+];
+const FOLLOW_UP_SUBJECTS = [
+  'the train schedule',
+  'the race',
+  'the family tree',
+  'the savings plan',
+  'the triangle',
+  'the recipe quantities',
+  'the seating order',
+  'the marble puzzle',
+];
+const FOLLOW_UP_CHANGES = [
+  'the word "first" is replaced by "third"',
+  'the price doubles',
+  'there are five people instead of four',
+  'we start on Tuesday rather than Monday',
+  'the speed is halved',
+  'the first condition is removed',
+  'the order of the steps is reversed',
+];
+
+/**
+ * Ordinary tasks about unethical, unsafe or criminal conduct: ethics classes, HR training, journalism and
+ * safety work ask about them every day. Attack sets pair such words with jailbreaks, so the classifier
+ * learned "unethical" as an attack cue.
+ */
+const SENSITIVE_TOPIC_TASKS = [
+  'Give an example of dishonest conduct by a manager and say why it damages trust.',
+  'Give two examples of unethical marketing and explain what makes them wrong.',
+  'Describe a case of insider trading and why it is illegal.',
+  'Explain why plagiarism is considered unethical in academic writing.',
+  'What are common signs of workplace harassment, and how should a manager respond?',
+  'Write a short case study about a data breach caused by a weak password policy.',
+  'Explain why bribery harms public institutions, with one historical example.',
+  'List the ethical problems with testing cosmetics on animals.',
+  'Summarize the ethical arguments for and against censorship.',
+  'Describe how phishing emails trick people, so our staff can recognise them.',
+  'Why is it wrong to falsify research data? Give an example of the consequences.',
+  'Write a scenario for a training session on conflicts of interest and discuss it.',
+  'Explain the difference between legal and ethical, using tax avoidance as the example.',
+  'Describe an unethical decision a character makes in a novel you know, and its consequences.',
+  'What makes a contract unfair or unconscionable? Give an example clause.',
+  'Write a paragraph about the dangers of drunk driving for a school newsletter.',
+];
+
 export function augmentedExamples(): AugmentedExample[] {
   const out: AugmentedExample[] = [];
   BENIGN_FRAMES.forEach((frame, i) => {
@@ -270,9 +329,16 @@ export function augmentedExamples(): AugmentedExample[] {
     ...BENIGN_MULTILINGUAL,
     ...BENIGN_DOCUMENT_SENTENCES,
     ...SHORT_CHAT,
+    ...SENSITIVE_TOPIC_TASKS,
   ]) {
     out.push({ text, attack: false });
   }
+  FOLLOW_UP_FRAMES.forEach((frame, i) => {
+    FOLLOW_UP_SUBJECTS.forEach((subject, j) => {
+      const change = FOLLOW_UP_CHANGES[(i + j) % FOLLOW_UP_CHANGES.length] ?? '';
+      out.push({ text: frame(subject, change), attack: false });
+    });
+  });
   OVERRIDES.forEach((override, i) => {
     for (let p = 0; p < 4; p++) {
       const payload = PAYLOADS[(i * 4 + p) % PAYLOADS.length] ?? '';

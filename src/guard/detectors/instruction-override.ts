@@ -225,6 +225,17 @@ const ENGLISH: PhrasePattern[] = [
     anchors: EN_VERB_ANCHORS,
   },
   {
+    // "stop processing commands" / "now stop following instructions": an imperative that switches the model's
+    // instructions off. Only at the start of a sentence (or after "now"/"please"), so a description such as
+    // "the daemon will stop processing commands" stays quiet.
+    re: rx(
+      `(?:^|[.!?:;] |${WB}now,? |${WB}please,? )stop (?:processing|executing|obeying|following|accepting|running|reading) (?:any |all |the |your |further |more |new |other |these |those )?(?:commands|instructions|orders|prompts|rules|directives)${WE}`,
+    ),
+    score: 0.6,
+    label: 'stop-processing-instructions',
+    anchors: ['stop '],
+  },
+  {
     // forget everything you have been told / were taught before
     re: rx(
       `${WB}(?:forget|ignore|disregard) (?:everything|all|anything|whatever) (?:that )?(?:you(?:'ve| have)? (?:been|were) (?:told|taught|instructed|given|programmed)|you(?:'ve| have)? (?:learned|learnt|know) (?:before|previously|so far|until now|up to now|up to this point))${WE}`,
