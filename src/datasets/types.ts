@@ -59,6 +59,11 @@ export interface RecordError {
   index?: number;
   line?: number;
   message: string;
+  /**
+   * Records this error kept from being read at all, when more than the one it is about (a Parquet row group
+   * over the memory cap): the handler counts them toward the unread share.
+   */
+  skippedRecords?: number;
 }
 
 /** What a reader yields: records, and per-record problems as they come. */
