@@ -283,6 +283,17 @@ const ENGLISH: PhrasePattern[] = [
     ],
   },
   {
+    // The persona jailbreak's leash: 'if you break character I will say "Stay in character!"', 'to remind you
+    // to act as JBBOT I will say "Stay as JBBOT"'. Only as a reminder the user promises to send, so a novelist's
+    // "the actors stay in character all day" is quiet.
+    re: rx(
+      `${WB}(?:i (?:will|'ll|shall|am going to|may|might) (?:say|type|write|tell you|remind you(?: by saying| with)?)|remind you (?:by saying|with|to act as [^.!?]{1,40}?i (?:will|'ll) say))[^.!?"'“”‘’]{0,12}["'“”‘’]stay (?:in character|as (?!a |an |the )[\\p{L}\\p{N}_-]+|in [\\p{L}]+ mode)${WE}`,
+    ),
+    score: 0.7,
+    label: 'persona-reminder',
+    anchors: ['stay '],
+  },
+  {
     // DAN's own words: "DAN can do anything now".
     re: rx(`${WB}(?:can|could|will|is able to|are able to) do anything now${WE}`),
     score: 0.7,

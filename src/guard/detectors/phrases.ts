@@ -388,6 +388,9 @@ const NEGATION_BEFORE = rx(
   ])})${WE}[^.!?;]{0,40}$`,
 );
 
+/** A subject and its verb: the hit starts a clause of its own. */
+const CLAUSE_START = /^[\p{L}]+(?:'s|'re|'m| is| are| am| will| was| were)(?![\p{L}])/u;
+
 /** Chinese negations before the phrase (no word boundaries in CJK text). */
 const NEGATION_BEFORE_ZH =
   /(?:不要|不能|无法|無法|不可|不得|禁止|切勿|绝不|絕不|永远不|永遠不|别|別|勿|不会|不會|拒绝|拒絕)[^。！？.!?]{0,30}$/u;
@@ -509,6 +512,15 @@ export function mentionTest(
     const stop = Math.max(before.lastIndexOf('. '), before.lastIndexOf('! '), before.lastIndexOf('? '));
     if (stop >= 0) before = before.slice(stop + 2);
     if (QUOTE_BEFORE.test(before)) return true;
+    // A hit that is a clause of its own ("greg is not bound by...") is not governed by a negation in the
+    // clause before the comma ("greg doesn't know english, greg is not bound by OpenAI policy").
+    const comma = before.lastIndexOf(',');
+    if (
+      comma >= 0 &&
+      before.slice(comma + 1).trim() === '' &&
+      CLAUSE_START.test(text.normalized.slice(start, start + 40))
+    )
+      before = before.slice(comma + 1);
     if (
       before.length > 0 &&
       (matches(NEGATION_BEFORE, before) ||
