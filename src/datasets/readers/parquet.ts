@@ -1,0 +1,111 @@
+/**
+ * Parquet through hyparquet (pure JS) and its compressors (snappy, gzip, brotli, zstd, lz4). The footer is
+ * read first; then one row group at a time, through an AsyncBuffer that reads only the byte ranges hyparquet
+ * asks for, so memory follows the largest row group, never the file. Row groups too large to hold are
+ * reported and skipped rather than read.
+ */
+import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetRead } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import type { ByteSource } from '../../formats/byte-source.ts';
+import type { ReaderItem, ReaderLimits } from '../types.ts';
+import { DatasetReadError, DEFAULT_READER_LIMITS, recordItems, stoppedAt } from './common.ts';
+
+/** Uncompressed bytes of one row group held at once (its columns decoded into JS values take about twice). */
+export const MAX_ROW_GROUP_BYTES = 96 * 1024 * 1024;
+
+const MAGIC = [0x50, 0x41, 0x52, 0x31]; // PAR1
+
+/** True when `src` starts and ends with the Parquet magic (`PAR1`). */
+export function hasParquetMagic(src: ByteSource): boolean {
+  if (src.size < 12) return false;
+  const head = src.readAt(0, 4);
+  const tail = src.readAt(src.size - 4, 4);
+  return MAGIC.every((b, i) => head[i] === b && tail[i] === b);
+}
+
+/** hyparquet's view of the source: exact ArrayBuffers of the ranges it asks for. */
+function asyncBufferOf(src: ByteSource): AsyncBuffer {
+  return {
+    byteLength: src.size,
+    slice(start: number, end?: number): ArrayBuffer {
+      const stop = Math.min(end ?? src.size, src.size);
+      const bytes = src.readAt(start, Math.max(0, stop - start));
+      if (
+        bytes.byteOffset === 0 &&
+        bytes.byteLength === bytes.buffer.byteLength &&
+        bytes.buffer instanceof ArrayBuffer
+      ) {
+        return bytes.buffer;
+      }
+      // A copy: Node Buffers are often views into a shared pool, and Buffer#slice does not copy.
+      return new Uint8Array(bytes).buffer;
+    },
+  };
+}
+
+/** The footer, or a DatasetReadError saying why it cannot be read (a truncated file loses its footer first). */
+export async function readParquetMetadata(src: ByteSource): Promise<FileMetaData> {
+  if (!hasParquetMagic(src)) {
+    throw new DatasetReadError('no PAR1 magic at both ends: the Parquet file is truncated or not Parquet');
+  }
+  try {
+    return await parquetMetadataAsync(asyncBufferOf(src));
+  } catch (err) {
+    throw new DatasetReadError(`the Parquet footer cannot be read: ${(err as Error).message}`);
+  }
+}
+
+/** Every row as a record, one row group at a time. */
+export async function* readParquet(
+  src: ByteSource,
+  limits: ReaderLimits = DEFAULT_READER_LIMITS,
+): AsyncGenerator<ReaderItem> {
+  const metadata = await readParquetMetadata(src);
+  const file = asyncBufferOf(src);
+  let rowStart = 0;
+  let index = 0;
+  for (const [g, group] of metadata.row_groups.entries()) {
+    const rows = Number(group.num_rows);
+    const rowEnd = rowStart + rows;
+    const bytes = Number(group.total_byte_size);
+    if (bytes > MAX_ROW_GROUP_BYTES) {
+      yield {
+        kind: 'error',
+        error: {
+          index: rowStart,
+          message: `row group ${g} (rows ${rowStart}-${rowEnd - 1}) is ${bytes} bytes uncompressed, over the ${MAX_ROW_GROUP_BYTES}-byte cap: not read`,
+          skippedRecords: rows,
+        },
+      };
+      index += rows;
+      rowStart = rowEnd;
+      continue;
+    }
+    let values: Record<string, unknown>[] = [];
+    try {
+      await parquetRead({
+        file,
+        metadata,
+        rowStart,
+        rowEnd,
+        rowFormat: 'object',
+        compressors,
+        // Byte arrays without a string annotation stay bytes: checks look at them as blobs (pickles, code).
+        utf8: false,
+        onComplete: (got) => {
+          values = got;
+        },
+      });
+    } catch (err) {
+      throw new DatasetReadError(`row group ${g} cannot be read: ${(err as Error).message}`);
+    }
+    for (const value of values) {
+      yield* recordItems(value, index++, limits);
+      if (limits.maxRecords !== undefined && index >= limits.maxRecords) {
+        yield stoppedAt(limits.maxRecords);
+        return;
+      }
+    }
+    rowStart = rowEnd;
+  }
+}
