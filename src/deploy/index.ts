@@ -40,7 +40,7 @@ export function deployKindOf(name: string): LaunchSource | undefined {
  * template that is not YAML until rendered).
  */
 export function parseDeployFile(path: string, text: string): DeployConfig | undefined {
-  const name = path.slice(path.lastIndexOf('/') + 1);
+  const name = path.split(/[/\\!]/).pop() ?? path;
   switch (deployKindOf(name)) {
     case 'compose':
       return parseCompose(path, text);

@@ -128,6 +128,15 @@ export function serverOfArgv(argv: readonly string[]): ServerKind | undefined {
   }
 }
 
+/**
+ * The server a systemd unit runs, from the unit name the product's installer gives it: Ollama's install.sh
+ * writes `ollama.service`, and its FAQ sets OLLAMA_HOST through `systemctl edit ollama.service`, a drop-in
+ * with no ExecStart= of its own.
+ */
+export function serverOfUnit(unit: string): ServerKind | undefined {
+  return unit.toLowerCase() === 'ollama.service' ? 'ollama' : undefined;
+}
+
 /** The server a launch runs: the command decides when it names one, else the image. */
 export function detectServer(launch: Launch): ServerKind | undefined {
   return (

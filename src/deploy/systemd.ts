@@ -4,6 +4,7 @@
  * Environment= (several quoted assignments per line) and EnvironmentFile=.
  */
 import { addAssignment, finish, setCommand } from './launch-build.ts';
+import { serverOfUnit } from './servers.ts';
 import { splitWords } from './shell-words.ts';
 import { type DeployConfig, newLaunch } from './types.ts';
 
@@ -50,6 +51,13 @@ export function parseSystemd(file: string, text: string): DeployConfig | undefin
     }
   }
   const base = file.slice(file.lastIndexOf('/') + 1);
-  launch.name = base;
-  return { file, source: 'systemd', launches: [finish(launch)], errors: [] };
+  // A drop-in (`/etc/systemd/system/ollama.service.d/override.conf`) belongs to the unit its directory names.
+  const unit = /([^/\\]+\.service)\.d[/\\][^/\\]+$/.exec(file)?.[1];
+  launch.name = unit === undefined ? base : `${unit} drop-in ${base}`;
+  finish(launch);
+  if (launch.server === undefined && launch.argv.length === 0 && unit !== undefined) {
+    const server = serverOfUnit(unit);
+    if (server !== undefined) launch.server = server;
+  }
+  return { file, source: 'systemd', launches: [launch], errors: [] };
 }

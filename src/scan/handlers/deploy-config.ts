@@ -39,7 +39,8 @@ function handleDeployConfig(src: ByteSource, ctx: HandlerContext): NestedOutcome
     return 'analysed';
   }
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-  const config = parseDeployFile(baseName, text);
+  // The whole path: a systemd drop-in is named by its directory (`ollama.service.d/override.conf`).
+  const config = parseDeployFile(where, text);
   if (config === undefined) return 'not-a-model-format';
   config.file = where;
   for (const e of config.errors) {

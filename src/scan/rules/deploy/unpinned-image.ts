@@ -34,6 +34,9 @@ export const unpinnedImage: Rule<DeploySubject> = {
       if (server === undefined || image.digest !== undefined || image.tag?.includes('$')) continue;
       // llama.cpp tags carry a build number (`server-b4500`) rather than a semantic version.
       if (versionOfTag(image.tag) !== undefined || /-b\d{3,}/.test(image.tag ?? '')) continue;
+      // Jupyter Docker Stacks tag each build with its date (`2024-12-09`, `cuda12-2024-12-09`) and its 12-hex
+      // commit: their docs name these the tags that never move (`python-3.11` ones do, and are not caught).
+      if (/(^|-)\d{4}-\d{2}-\d{2}$|^[0-9a-f]{12}$/.test(image.tag ?? '')) continue;
       findings.push(
         report(meta, ctx, {
           line: launch.image.line,
