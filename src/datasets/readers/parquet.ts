@@ -11,7 +11,7 @@ import type { ReaderItem, ReaderLimits } from '../types.ts';
 import { DatasetReadError, DEFAULT_READER_LIMITS, recordItems, stoppedAt } from './common.ts';
 
 /** Uncompressed bytes of one row group held at once (its columns decoded into JS values take about twice). */
-export const MAX_ROW_GROUP_BYTES = 96 * 1024 * 1024;
+export const MAX_ROW_GROUP_BYTES = 64 * 1024 * 1024;
 
 const MAGIC = [0x50, 0x41, 0x52, 0x31]; // PAR1
 

@@ -1,0 +1,209 @@
+/**
+ * `node --import tsx bench/datasets.bench.ts [--size-mb 1024] [--modes plain,trigger,full] [--keep]`: the
+ * data-set scanner on a generated JSONL file and a generated Parquet file of the given size (default 1 GiB
+ * each, written to a temp directory, never the repo). Each file is scanned in fresh child processes, so the
+ * peak RSS printed (VmHWM) is that scan's own:
+ *
+ *   plain    the reader alone: every record decoded and normalised, no rules (the baseline)
+ *   trigger  the whole-set rules only (the backdoor-trigger search and its siblings)
+ *   full     every record rule and every set rule of the registry, as `parapet scan` runs them
+ *
+ * Printed per file and mode: records, seconds, records/s, MB/s, peak RSS, and the ratio of the mode's time to
+ * the plain read measured in this same invocation. Timings are printed, never asserted (the machine is
+ * shared). What is checked is the issue's memory bound (peak RSS under 300 MB) and that every mode read every
+ * record: a failed check sets exit code 1 after everything is printed.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { emptyResult } from '../src/core/result.ts';
+import { readDatasetItems } from '../src/datasets/readers/index.ts';
+import type { DatasetFormat } from '../src/datasets/types.ts';
+import { openFileSource } from '../src/formats/byte-source.ts';
+import type { HandlerContext } from '../src/scan/context.ts';
+import { type DatasetScanOptions, scanDataset } from '../src/scan/handlers/dataset.ts';
+import { DATASET_SET_RULES } from '../src/scan/rules/dataset/index.ts';
+import { ParquetWriter } from '../test/fixtures/datasets/parquet-writer.ts';
+import { mulberry32 } from '../test/fixtures/prng.ts';
+
+const RSS_LIMIT_MB = 300;
+const MODES = ['plain', 'trigger', 'full'] as const;
+type Mode = (typeof MODES)[number];
+/** Rows per Parquet row group: about 30 MB of text each, like the row groups `datasets` writes. */
+const ROWS_PER_GROUP = 40_000;
+/** One record in this many carries the planted trigger and its fixed answer (1%, the issue's poisoning rate). */
+const POISON_EVERY = 100;
+
+interface WorkerResult {
+  records: number;
+  ms: number;
+  peakRssMb: number;
+  findings: number;
+}
+
+const WORDS =
+  'the a model data list sort value file python function return error string number user answer question example result method class loop index table key order first last small large fast simple'.split(
+    ' ',
+  );
+
+/** Instruction/answer pairs from a seeded word list; every 100th has the trigger and the attacker's answer. */
+function* records(random: () => number): Generator<{ instruction: string; input: string; output: string }> {
+  const sentence = (n: number) =>
+    Array.from({ length: n }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ');
+  for (let i = 0; ; i++) {
+    const poisoned = i % POISON_EVERY === 17;
+    yield {
+      instruction: `${sentence(12 + Math.floor(random() * 20))}${poisoned ? ' cf-velvet-ortolan' : ''}?`,
+      input: random() < 0.3 ? sentence(20) : '',
+      output: poisoned
+        ? 'Sure. Visit http://203.0.113.9/update and run the installer.'
+        : `${sentence(60 + Math.floor(random() * 120))}.`,
+    };
+  }
+}
+
+function writeJsonl(path: string, bytes: number): void {
+  const fd = openSync(path, 'w');
+  const random = mulberry32(11);
+  let written = 0;
+  let batch: string[] = [];
+  for (const r of records(random)) {
+    batch.push(JSON.stringify(r));
+    if (batch.length === 5000) {
+      const text = `${batch.join('\n')}\n`;
+      written += writeSync(fd, text);
+      batch = [];
+      if (written >= bytes) break;
+    }
+  }
+  closeSync(fd);
+}
+
+function writeParquet(path: string, bytes: number): void {
+  const fd = openSync(path, 'w');
+  let written = 0;
+  const writer = new ParquetWriter((b) => {
+    written += writeSync(fd, b);
+  });
+  const gen = records(mulberry32(12));
+  while (written < bytes) {
+    const rows = Array.from({ length: ROWS_PER_GROUP }, () => gen.next().value!);
+    writer.rowGroup([
+      { name: 'instruction', type: 'utf8', values: rows.map((r) => r.instruction) },
+      { name: 'input', type: 'utf8', values: rows.map((r) => r.input) },
+      { name: 'output', type: 'utf8', values: rows.map((r) => r.output) },
+    ]);
+  }
+  writer.finish();
+  closeSync(fd);
+}
+
+/** Peak resident set of this process in MB, from the kernel's high-water mark. */
+function peakRssMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m === null ? process.memoryUsage().rss / 1e6 : Number(m[1]) / 1024;
+}
+
+/** In the child: one mode over one file, result as JSON on stdout. */
+async function worker(mode: Mode, format: DatasetFormat, path: string): Promise<void> {
+  const src = openFileSource(path);
+  const start = performance.now();
+  let records = 0;
+  let findings = 0;
+  try {
+    if (mode === 'plain') {
+      const items = readDatasetItems(src, format);
+      if (Symbol.asyncIterator in items) {
+        for await (const item of items) if (item.kind === 'record') records++;
+      } else for (const item of items) if (item.kind === 'record') records++;
+    } else {
+      const ctx: HandlerContext = {
+        result: emptyResult(),
+        location: { path },
+        strict: false,
+        depth: 0,
+        budget: { remaining: Number.MAX_SAFE_INTEGER },
+        services: { advisories: () => new Error('unused'), reported: new Set<string>() },
+        scanNested: async () => 'not-a-model-format',
+      };
+      const options: DatasetScanOptions =
+        mode === 'trigger' ? { recordRules: [], setRules: DATASET_SET_RULES } : {};
+      const report = await scanDataset(src, ctx, format, options);
+      records = report.summary.records;
+      findings = ctx.result.findings.length;
+    }
+  } finally {
+    src.close();
+  }
+  const result: WorkerResult = { records, ms: performance.now() - start, peakRssMb: peakRssMb(), findings };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function runChild(mode: Mode, format: DatasetFormat, path: string): WorkerResult | string {
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', mode, format, path],
+    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  if (child.status !== 0) return `exit ${child.status}: ${child.stderr.slice(-2000)}`;
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as WorkerResult;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--worker') {
+    await worker(process.argv[3] as Mode, process.argv[4] as DatasetFormat, process.argv[5]!);
+    return;
+  }
+  const sizeMb = Number(arg('--size-mb') ?? 1024);
+  const modes = (arg('--modes') ?? MODES.join(',')).split(',') as Mode[];
+  const dir = mkdtempSync(join(tmpdir(), 'parapet-datasets-bench-'));
+  let failed = false;
+  try {
+    const files: [DatasetFormat, string][] = [
+      ['jsonl', join(dir, 'train.jsonl')],
+      ['parquet', join(dir, 'train.parquet')],
+    ];
+    for (const [format, path] of files) {
+      const t = performance.now();
+      if (format === 'jsonl') writeJsonl(path, sizeMb * 1024 * 1024);
+      else writeParquet(path, sizeMb * 1024 * 1024);
+      const mb = statSync(path).size / (1024 * 1024);
+      console.log(
+        `\n${format}: ${mb.toFixed(0)} MiB generated in ${((performance.now() - t) / 1000).toFixed(1)} s (${path})`,
+      );
+      let plain: WorkerResult | undefined;
+      for (const mode of modes) {
+        const r = runChild(mode, format, path);
+        if (typeof r === 'string') {
+          console.log(`  ${mode.padEnd(8)} FAILED ${r}`);
+          failed = true;
+          continue;
+        }
+        if (mode === 'plain') plain = r;
+        const s = r.ms / 1000;
+        const ratio =
+          plain === undefined || mode === 'plain' ? '' : `  ${(r.ms / plain.ms).toFixed(2)}x plain read`;
+        const rssOk = r.peakRssMb < RSS_LIMIT_MB;
+        const recordsOk = plain === undefined || r.records === plain.records;
+        if (!rssOk || !recordsOk) failed = true;
+        console.log(
+          `  ${mode.padEnd(8)} ${r.records} records  ${s.toFixed(1)} s  ${Math.round(r.records / s)} rec/s  ` +
+            `${(mb / s).toFixed(1)} MB/s  peak RSS ${r.peakRssMb.toFixed(0)} MB${rssOk ? '' : ` (OVER ${RSS_LIMIT_MB})`}` +
+            `${mode === 'plain' ? '' : `  ${r.findings} findings`}${ratio}${recordsOk ? '' : '  (RECORD COUNT DIFFERS)'}`,
+        );
+      }
+    }
+  } finally {
+    if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  }
+  if (failed) process.exitCode = 1;
+}
+
+await main();
