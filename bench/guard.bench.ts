@@ -211,11 +211,15 @@ interface ChildOut {
  * One RSS child (bench/guard-rss-child.mjs, plain Node over the compiled dist/); they run concurrently
  * (memory is per process, and it halves the bench's wall time).
  */
-function runChild(mode: 'guard' | 'baseline', promptsFile: string): Promise<ChildOut> {
+function runChild(
+  mode: 'guard' | 'baseline',
+  promptsFile: string,
+  nodeFlags: readonly string[] = [],
+): Promise<ChildOut> {
   return new Promise((resolvePromise, reject) => {
     execFile(
       process.execPath,
-      ['--expose-gc', join(ROOT, 'bench/guard-rss-child.mjs'), mode, promptsFile],
+      ['--expose-gc', ...nodeFlags, join(ROOT, 'bench/guard-rss-child.mjs'), mode, promptsFile],
       { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
       (err, stdout, stderr) => {
         const last = stdout.trim().split('\n').at(-1);
@@ -352,6 +356,13 @@ async function rssFigure(): Promise<RssFigure> {
   writeFileSync(promptsFile, JSON.stringify(makePrompts(RSS_PROMPTS, 3)));
   const modes = [...Array(RSS_RUNS)].flatMap(() => ['baseline', 'guard'] as const);
   const outs = await Promise.all(modes.map((m) => runChild(m, promptsFile)));
+  // The same with a 1 MB young generation: how much of the delta is V8 sizing its nursery to the guard's
+  // allocation rate (garbage capacity, tunable with --max-semi-space-size) rather than anything retained.
+  const small = ['--max-semi-space-size=1'];
+  const [smallBase, smallGuard] = await Promise.all([
+    runChild('baseline', promptsFile, small),
+    runChild('guard', promptsFile, small),
+  ]);
   rmSync(dirname(promptsFile), { recursive: true, force: true });
   const base = outs.filter((o) => o.mode === 'baseline');
   const guard = outs.filter((o) => o.mode === 'guard');
@@ -382,6 +393,12 @@ async function rssFigure(): Promise<RssFigure> {
     `  private (anonymous) memory delta: ${fmtMB(fig.privateDeltaMB)} MB (< ${TARGETS.rssMB} MB: ` +
       `${met(fig.privateDeltaMB < TARGETS.rssMB)}); the rest of the RSS delta is shared, read-only pages of the node ` +
       'binary (ICU tables for NFKC and case folding) that the guard touches and every Node process maps',
+  );
+  const heapDelta = mb(median(guard.map((g) => g.heapUsed)) - median(base.map((b) => b.heapUsed)));
+  log(
+    `  retained JS heap delta ${fmtMB(heapDelta)} MB; with --max-semi-space-size=1 (node flag): RSS delta ` +
+      `${fmtMB(mb(smallGuard.rss - smallBase.rss))} MB, private delta ${fmtMB(mb(smallGuard.anon - smallBase.anon))} MB ` +
+      '(the difference is V8 sizing its young generation to the allocation rate: garbage capacity, not retained data)',
   );
   return fig;
 }
