@@ -206,3 +206,75 @@ describe('parapet redteam', () => {
     assert.equal(server.chats()[before]?.[0]?.content, 'You are the SYSPROMPT-FILE bot.');
   });
 });
+
+describe('parapet redteam compare', () => {
+  let dir: string;
+  const line = (probeId: string, outcome: string, index: number) =>
+    JSON.stringify({
+      runId: 'r',
+      probeId,
+      category: probeId.split('/')[0],
+      index,
+      messages: [{ role: 'user', content: 'x' }],
+      responses: ['y'],
+      outcome,
+      reason: outcome,
+      latencyMs: 1,
+      startedAt: '2026-01-01T00:00:00Z',
+    });
+  const file = (name: string, lines: string[]) => {
+    const path = join(dir, name);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  };
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'parapet-redteam-compare-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits 1 on a new breach and names it', async () => {
+    const old = file(
+      'old.jsonl',
+      [0, 1, 2].map((i) => line('exfiltration/markdown-image', 'resisted', i)),
+    );
+    const now = file('new.jsonl', [
+      line('exfiltration/markdown-image', 'breached', 0),
+      ...[1, 2].map((i) => line('exfiltration/markdown-image', 'resisted', i)),
+    ]);
+    const o = await runRedteamCli(['compare', old, now], { cwd: dir });
+    assert.equal(o.code, 1, o.stderr);
+    assert.match(o.stdout, /regressed\s+exfiltration\/markdown-image\s+0\/3 → 1\/3\s+0 → 1 breach/);
+    const json = await runRedteamCli(['compare', old, now, '--json'], { cwd: dir });
+    assert.equal(JSON.parse(json.stdout).regressions, 1);
+  });
+
+  it('exits 0 when nothing regressed (same run, or fewer breaches)', async () => {
+    const a = file('a.jsonl', [
+      line('jailbreak/roleplay', 'breached', 0),
+      line('jailbreak/roleplay', 'resisted', 1),
+    ]);
+    const b = file('b.jsonl', [
+      line('jailbreak/roleplay', 'resisted', 0),
+      line('jailbreak/roleplay', 'resisted', 1),
+    ]);
+    assert.equal((await runRedteamCli(['compare', a, a], { cwd: dir })).code, 0);
+    const improved = await runRedteamCli(['compare', a, b], { cwd: dir });
+    assert.equal(improved.code, 0);
+    assert.match(improved.stdout, /improved/);
+  });
+
+  it('reports bad lines (exit 3) and refuses missing or empty files (exit 2)', async () => {
+    const a = file('c.jsonl', [line('jailbreak/roleplay', 'resisted', 0)]);
+    const b = file('d.jsonl', [line('jailbreak/roleplay', 'resisted', 0), '{"truncated": ']);
+    const bad = await runRedteamCli(['compare', a, b], { cwd: dir });
+    assert.equal(bad.code, 3);
+    assert.match(bad.stderr, /d\.jsonl line 2: not JSON/);
+    const missing = await runRedteamCli(['compare', a, join(dir, 'nope.jsonl')], { cwd: dir });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read/);
+    const empty = await runRedteamCli(['compare', a, file('e.jsonl', ['garbage'])], { cwd: dir });
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /holds no attempt records/);
+    assertNoStackTrace(empty);
+  });
+});

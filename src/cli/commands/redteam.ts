@@ -92,7 +92,7 @@ Exit codes:
   3  some lines of a file were not valid records (listed on stderr) and nothing regressed
 
 Example:
-  parapet redteam compare runs/v1/attempts.jsonl runs/v2/attempts.jsonl --format json
+  parapet redteam compare runs/v1/attempts.jsonl runs/v2/attempts.jsonl --json
 `;
 
 function intFlag(text: string, flag: string, min: number, max: number): number {
@@ -174,6 +174,8 @@ export function redteamCommand(io: CliIO, setExit: (code: number) => void, env: 
     )
     .option('--judge-model <name>', 'model of the LLM judge (default: the first it lists)')
     .option('--list-probes', 'list the probe catalogue and exit', false)
+    // options after `compare` are compare's (an unknown one must not be read as the run's)
+    .enablePositionalOptions()
     .addHelpText('after', HELP_AFTER)
     .action(async (flags: RedteamFlags) => {
       setExit(await runCommand(flags, io, env));
@@ -183,14 +185,13 @@ export function redteamCommand(io: CliIO, setExit: (code: number) => void, env: 
       .description('Compare two runs (attempts JSONL files) and exit 1 on regressions.')
       .argument('<old>', 'attempts JSONL of the baseline run')
       .argument('<new>', 'attempts JSONL of the run to check')
-      .addOption(
-        new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'),
-      )
+      // not --format: under a root command without positional options, the run's --format would take it
+      .option('--json', 'print the comparison as JSON instead of a table', false)
       .addHelpText('after', COMPARE_HELP)
       .exitOverride()
       .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-      .action((oldPath: string, newPath: string, flags: { format: 'table' | 'json' }) => {
-        setExit(runCompare(oldPath, newPath, flags.format, io));
+      .action((oldPath: string, newPath: string, flags: { json: boolean }) => {
+        setExit(runCompare(oldPath, newPath, flags.json ? 'json' : 'table', io));
       }),
   );
   return command;
