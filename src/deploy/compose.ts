@@ -4,7 +4,7 @@
  * `[HOST_IP:]HOST:CONTAINER[/proto]` and long syntax), privileged, network_mode, docker.sock volumes and user.
  */
 import { resolveDefaults } from './argv.ts';
-import { finish, isDockerSocket, setCommand } from './launch-build.ts';
+import { finish, isDockerSocket, isRootUser, setCommand } from './launch-build.ts';
 import type { Word } from './shell-words.ts';
 import { splitWords } from './shell-words.ts';
 import { type DeployConfig, type Launch, newLaunch, type PublishedPort } from './types.ts';
@@ -60,8 +60,10 @@ function serviceLaunch(file: string, name: string, line: number, svc: unknown, y
     }
   }
   const user = str(get(svc, 'user'));
-  if (user !== undefined && /^(0|root)(:|$)/.test(user)) {
-    launch.runsAsRoot = { line: yaml.lineOf(get(svc, 'user')), text: `user: ${user}` };
+  if (user !== undefined) {
+    const flagged = { line: yaml.lineOf(get(svc, 'user')), text: `user: ${user}` };
+    if (isRootUser(user)) launch.runsAsRoot = flagged;
+    else if (!user.includes('$')) launch.runsAsNonRoot = flagged;
   }
   return finish(launch);
 }

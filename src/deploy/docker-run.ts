@@ -5,7 +5,7 @@
  */
 import { resolveDefaults } from './argv.ts';
 import { shortPort } from './compose.ts';
-import { addAssignment, finish, isDockerSocket, setCommand } from './launch-build.ts';
+import { addAssignment, finish, isDockerSocket, isRootUser, setCommand } from './launch-build.ts';
 import type { Word } from './shell-words.ts';
 import { type Launch, newLaunch } from './types.ts';
 
@@ -101,8 +101,10 @@ export function parseDockerRun(file: string, words: readonly Word[]): Launch {
       }
       case '-u':
       case '--user':
-        if (value !== undefined && /^(0|root)(:|$)/.test(value.text)) {
-          launch.runsAsRoot = { line: w.line, text: `${name} ${value.text}` };
+        if (value !== undefined) {
+          const flagged = { line: w.line, text: `${name} ${value.text}` };
+          if (isRootUser(value.text)) launch.runsAsRoot = flagged;
+          else if (!value.text.includes('$')) launch.runsAsNonRoot = flagged;
         }
         break;
       case '--name':

@@ -3,7 +3,7 @@
  * image, ENV (both `ENV A=b C=d` and the legacy `ENV A b`), ENTRYPOINT + CMD in exec (JSON) or shell form,
  * EXPOSE and USER. Nothing is published: EXPOSE documents a port, `docker run -p` publishes it.
  */
-import { finish, setCommand } from './launch-build.ts';
+import { finish, isRootUser, setCommand } from './launch-build.ts';
 import { splitWords, type Word } from './shell-words.ts';
 import { type DeployConfig, type Launch, newLaunch } from './types.ts';
 
@@ -105,11 +105,13 @@ export function parseDockerfile(file: string, text: string): DeployConfig {
     launch,
     entrypoint.length > 0 && isShellWrapper(entrypoint) ? entrypoint : [...entrypoint, ...cmd],
   );
-  if (user === undefined || /^(0|root)(:|$)/.test(user.name)) {
-    launch.runsAsRoot = {
-      line: user?.line ?? launch.line,
-      text: user === undefined ? 'no USER instruction' : `USER ${user.name}`,
-    };
+  if (user === undefined) {
+    // The final stage runs as its base image's user: root unless that image set another (servers.ts knows).
+    launch.runsAsRoot = { line: launch.line, text: 'no USER instruction', inherited: true };
+  } else if (isRootUser(user.name)) {
+    launch.runsAsRoot = { line: user.line, text: `USER ${user.name}` };
+  } else if (!user.name.includes('$')) {
+    launch.runsAsNonRoot = { line: user.line, text: `USER ${user.name}` };
   }
   return { file, source: 'dockerfile', launches: [finish(launch)], errors: [] };
 }

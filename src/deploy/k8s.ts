@@ -128,7 +128,7 @@ function podTemplate(
     if (path !== undefined && vname !== undefined && isDockerSocket(path))
       sockVolumes.set(vname, yaml.lineOf(v));
   }
-  const podRunAsUser = str(at(spec, 'securityContext', 'runAsUser'));
+  const podUser = userOf(at(spec, 'securityContext'), yaml);
   const launches: Launch[] = [];
   for (const c of items(get(spec, 'containers'))) {
     const launch = newLaunch(file, 'k8s', yaml.lineOf(c), true);
@@ -177,11 +177,33 @@ function podTemplate(
       if (line !== undefined)
         launch.dockerSock = { line, text: `hostPath ${str(get(m, 'mountPath')) ?? ''}`.trim() };
     }
-    const runAsUser = str(at(c, 'securityContext', 'runAsUser')) ?? podRunAsUser;
-    if (runAsUser === '0') launch.runsAsRoot = { line: launch.line, text: 'runAsUser: 0' };
+    // The container's securityContext overrides the pod's, field by field.
+    const own = userOf(get(c, 'securityContext'), yaml);
+    const runAsUser = own.runAsUser ?? podUser.runAsUser;
+    const nonRoot = own.runAsNonRoot ?? podUser.runAsNonRoot;
+    if (runAsUser?.value === '0') launch.runsAsRoot = { line: runAsUser.line, text: 'runAsUser: 0' };
+    else if (runAsUser !== undefined && /^\d+$/.test(runAsUser.value))
+      launch.runsAsNonRoot = { line: runAsUser.line, text: `runAsUser: ${runAsUser.value}` };
+    else if (nonRoot?.value === 'true')
+      launch.runsAsNonRoot = { line: nonRoot.line, text: 'runAsNonRoot: true' };
     launches.push(launch);
   }
   return { labels, launches };
+}
+
+interface UserFields {
+  runAsUser?: { value: string; line: number } | undefined;
+  runAsNonRoot?: { value: string; line: number } | undefined;
+}
+
+/** `runAsUser` and `runAsNonRoot` of a (pod or container) securityContext, with their lines. */
+function userOf(securityContext: unknown, yaml: YamlFile): UserFields {
+  const field = (name: string) => {
+    const node = get(securityContext, name);
+    const value = str(node);
+    return value === undefined ? undefined : { value, line: yaml.lineOf(node) };
+  };
+  return { runAsUser: field('runAsUser'), runAsNonRoot: field('runAsNonRoot') };
 }
 
 /** `command:`/`args:` are exec lists: each item is one argument, never split. */

@@ -55,6 +55,11 @@ export function addAssignment(launch: Launch, word: Word): void {
   if (a !== undefined) launch.env.set(a.name, { value: a.value, line: word.line });
 }
 
+/** `root`, `0`, `root:root`, `0:0` — a user spec (compose `user:`, `--user`, `USER`) that is uid 0. */
+export function isRootUser(spec: string): boolean {
+  return /^(0|root)(:|$)/.test(spec.trim());
+}
+
 /** True for a volume or mount source that is the Docker (or Podman) control socket. */
 export function isDockerSocket(path: string): boolean {
   return /(^|\/)(docker|podman)\.sock$/.test(path.trim()) || /\/var\/run\/docker\.sock/.test(path);

@@ -137,6 +137,42 @@ export function serverOfUnit(unit: string): ServerKind | undefined {
   return unit.toLowerCase() === 'ollama.service' ? 'ollama' : undefined;
 }
 
+/**
+ * Official server images that run as root unless told otherwise, each from the project's own material:
+ * Ollama's and vLLM's docs mount their caches at `/root/.ollama` and `/root/.cache/huggingface`; Open WebUI's
+ * Dockerfile sets `ARG UID=0` ("non-root configurations are untested"); LiteLLM publishes a separate
+ * `litellm-non_root` image because the main one is root. Images not listed are not presumed either way.
+ */
+const ROOT_BY_DEFAULT: readonly RegExp[] = [
+  /(^|\/)ollama\/ollama$/,
+  /(^|\/)vllm\/vllm-openai$/,
+  /(^|\/)open-webui\/open-webui$/,
+  /(^|\/)berriai\/litellm(-database)?$/,
+];
+
+/**
+ * Base images whose default user is not root: Jupyter Docker Stacks (`jovyan`, uid 1000), Ray (`ray`, uid
+ * 1000), LiteLLM's `-non_root` image, Chainguard images and distroless `:nonroot` tags.
+ */
+const NON_ROOT_BASES: readonly RegExp[] = [
+  /(^|\/)jupyter\/[a-z-]+-notebook$/,
+  /(^|\/)rayproject\/ray(-ml)?$/,
+  /(^|\/)berriai\/litellm-non_root$/,
+  /^cgr\.dev\//,
+];
+
+/** True when the image is known to run as root by default. */
+export function imageRunsAsRoot(ref: string): boolean {
+  const repository = parseImage(ref).repository;
+  return ROOT_BY_DEFAULT.some((re) => re.test(repository));
+}
+
+/** True when the image is known to set a non-root default user. */
+export function imageRunsAsNonRoot(ref: string): boolean {
+  const img = parseImage(ref);
+  return NON_ROOT_BASES.some((re) => re.test(img.repository)) || /(^|-)nonroot$/.test(img.tag ?? '');
+}
+
 /** The server a launch runs: the command decides when it names one, else the image. */
 export function detectServer(launch: Launch): ServerKind | undefined {
   return (

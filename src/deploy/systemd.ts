@@ -3,7 +3,7 @@
  * Ollama's documented way to set OLLAMA_HOST): ExecStart= (with its `-@:+!` prefixes and continuation lines),
  * Environment= (several quoted assignments per line) and EnvironmentFile=.
  */
-import { addAssignment, finish, setCommand } from './launch-build.ts';
+import { addAssignment, finish, isRootUser, setCommand } from './launch-build.ts';
 import { serverOfUnit } from './servers.ts';
 import { splitWords } from './shell-words.ts';
 import { type DeployConfig, newLaunch } from './types.ts';
@@ -46,8 +46,10 @@ export function parseSystemd(file: string, text: string): DeployConfig | undefin
       for (const w of splitWords(value, lineNo)) addAssignment(launch, w);
     } else if (key === 'EnvironmentFile' && value !== '') {
       launch.envFiles.push(value.replace(/^-/, ''));
-    } else if (key === 'User' && /^(0|root)$/.test(value)) {
-      launch.runsAsRoot = { line: lineNo, text: `User=${value}` };
+    } else if (key === 'User' && value !== '') {
+      const flagged = { line: lineNo, text: `User=${value}` };
+      if (isRootUser(value)) launch.runsAsRoot = flagged;
+      else launch.runsAsNonRoot = flagged;
     }
   }
   const base = file.slice(file.lastIndexOf('/') + 1);

@@ -48,6 +48,8 @@ export interface PublishedPort {
 export interface Flagged {
   line: number;
   text: string;
+  /** Not written in the file but implied by its silence (a Dockerfile with no USER runs as root). */
+  inherited?: boolean;
 }
 
 /** One process a deployment file starts (or, for a .env file, the environment it provides). */
@@ -71,6 +73,8 @@ export interface Launch {
   hostNetwork?: Flagged;
   dockerSock?: Flagged;
   runsAsRoot?: Flagged;
+  /** An explicit non-root user: compose `user: 1000`, `runAsNonRoot: true`, `USER app`, `--user 1000`. */
+  runsAsNonRoot?: Flagged;
   /** True for processes inside a container (compose, k8s, docker run, Dockerfile). */
   containerized: boolean;
   server?: ServerKind;

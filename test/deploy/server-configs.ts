@@ -109,7 +109,7 @@ const vllmK8s = (args: string, serviceType: string, extraEnv: string[], security
   );
 
 /** Open WebUI's compose (its README's docker-compose.yaml) with the given environment. */
-const openWebuiCompose = (env: string[]) =>
+const openWebuiCompose = (env: string[], user: string[] = []) =>
   file(
     'services:',
     '  open-webui:',
@@ -122,17 +122,18 @@ const openWebuiCompose = (env: string[]) =>
     '    environment:',
     "      - 'OLLAMA_BASE_URL=http://ollama:11434'",
     ...env,
+    ...user,
     '    restart: unless-stopped',
     'volumes:',
     '  open-webui: {}',
   );
 
 /** LiteLLM's docker-compose.yml (proxy deployment docs) with the master key given as `masterKey`. */
-const litellmCompose = (masterKey: string, ports: string) =>
+const litellmCompose = (image: string, masterKey: string, ports: string) =>
   file(
     'services:',
     '  litellm:',
-    '    image: ghcr.io/berriai/litellm:main-v1.81.3',
+    `    image: ${image}`,
     '    volumes:',
     '      - ./config.yaml:/app/config.yaml',
     '    command:',
@@ -206,14 +207,19 @@ export const SERVER_CASES: readonly ServerCase[] = [
     expected: [
       at('exposed-without-auth', 'docker-compose.yml', 8),
       at('ollama-open-origins', 'docker-compose.yml', 10),
+      at('root-container', 'docker-compose.yml', 3),
       at('exposed-without-auth', 'ollama.service.d/override.conf', 2),
     ],
     hardened: {
-      'docker-compose.yml': ollamaCompose('127.0.0.1:11434:11434', [
-        '    environment:',
-        '      - OLLAMA_ORIGINS=https://chat.example.org',
-        '      - OLLAMA_KEEP_ALIVE=24h',
-      ]),
+      'docker-compose.yml': ollamaCompose(
+        '127.0.0.1:11434:11434',
+        [
+          '    environment:',
+          '      - OLLAMA_ORIGINS=https://chat.example.org',
+          '      - OLLAMA_KEEP_ALIVE=24h',
+        ],
+        ['    user: "1000:1000"'],
+      ),
       'ollama.service.d/override.conf': file('[Service]', 'Environment="OLLAMA_HOST=127.0.0.1:11434"'),
     },
   },
@@ -229,7 +235,11 @@ export const SERVER_CASES: readonly ServerCase[] = [
         [],
       ),
     },
-    expected: [at('exposed-without-auth', 'k8s/vllm.yaml', 38), at('trust-remote-code', 'k8s/vllm.yaml', 20)],
+    expected: [
+      at('exposed-without-auth', 'k8s/vllm.yaml', 38),
+      at('trust-remote-code', 'k8s/vllm.yaml', 20),
+      at('root-container', 'k8s/vllm.yaml', 18),
+    ],
     hardened: {
       'k8s/vllm.yaml': vllmK8s(
         'vllm serve mistralai/Mistral-7B-Instruct-v0.3 --revision 0d4b76e1efeab5c7e2bb4a3a1a7dc7fcb0e5c3c4 --enable-chunked-prefill --max-model-len 8192',
@@ -381,13 +391,20 @@ export const SERVER_CASES: readonly ServerCase[] = [
         "      - 'DEFAULT_USER_ROLE=user'",
       ]),
     },
-    expected: [at('auth-disabled', 'compose.yaml', 11), at('open-webui-open-signup', 'compose.yaml', 13)],
+    expected: [
+      at('auth-disabled', 'compose.yaml', 11),
+      at('open-webui-open-signup', 'compose.yaml', 13),
+      at('root-container', 'compose.yaml', 3),
+    ],
     hardened: {
-      'compose.yaml': openWebuiCompose([
-        "      - 'ENABLE_SIGNUP=false'",
-        "      - 'DEFAULT_USER_ROLE=pending'",
-        `      - 'WEBUI_SECRET_KEY=${ref('WEBUI_SECRET_KEY')}'`,
-      ]),
+      'compose.yaml': openWebuiCompose(
+        [
+          "      - 'ENABLE_SIGNUP=false'",
+          "      - 'DEFAULT_USER_ROLE=pending'",
+          `      - 'WEBUI_SECRET_KEY=${ref('WEBUI_SECRET_KEY')}'`,
+        ],
+        ['    user: "1000:1000"'],
+      ),
     },
   },
   {
@@ -395,12 +412,16 @@ export const SERVER_CASES: readonly ServerCase[] = [
     shapes:
       'docs.litellm.ai proxy/deploy (docker-compose with ghcr.io/berriai/litellm, --config=/app/config.yaml, LITELLM_MASTER_KEY, DATABASE_URL) and proxy/configs (model_list, litellm_settings, general_settings.master_key, os.environ/...)',
     exposed: {
-      'docker-compose.yml': litellmCompose('"sk-1234"', '4000:4000'),
+      'docker-compose.yml': litellmCompose('ghcr.io/berriai/litellm:main-v1.81.3', '"sk-1234"', '4000:4000'),
       'config.yaml': litellmConfig('sk-proj-Jr8Xq2mN4vT7wK9pL3sB6dF1hG5zC0aE', []),
     },
-    expected: [at('inline-secret', 'docker-compose.yml', 11)],
+    expected: [at('inline-secret', 'docker-compose.yml', 11), at('root-container', 'docker-compose.yml', 3)],
     hardened: {
-      'docker-compose.yml': litellmCompose(ref('LITELLM_MASTER_KEY'), '127.0.0.1:4000:4000'),
+      'docker-compose.yml': litellmCompose(
+        'ghcr.io/berriai/litellm-non_root:main-v1.81.3',
+        ref('LITELLM_MASTER_KEY'),
+        '127.0.0.1:4000:4000',
+      ),
       'config.yaml': litellmConfig('os.environ/OPENAI_API_KEY', [
         'general_settings:',
         '  master_key: os.environ/LITELLM_MASTER_KEY',

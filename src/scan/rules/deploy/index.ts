@@ -10,6 +10,7 @@ import { ollamaOpenOrigins } from './ollama-open-origins.ts';
 import { openWebuiOpenSignup } from './open-webui-open-signup.ts';
 import { privilegedContainer } from './privileged-container.ts';
 import { publicTunnel } from './public-tunnel.ts';
+import { rootContainer } from './root-container.ts';
 import { trustRemoteCode } from './trust-remote-code.ts';
 import { unpinnedImage } from './unpinned-image.ts';
 import { vllmDevMode } from './vllm-dev-mode.ts';
@@ -30,6 +31,7 @@ export const DEPLOY_RULES: readonly Rule<DeploySubject>[] = [
   vllmRuntimeLora,
   ollamaOpenOrigins,
   privilegedContainer,
+  rootContainer,
   vulnerableServerImage,
   unpinnedImage,
 ];
