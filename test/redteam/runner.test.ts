@@ -34,7 +34,7 @@ describe('runRedteam against a scripted OpenAI-compatible server', () => {
     const streamed: AttemptRecord[] = [];
     const { summary, records } = await runRedteam({
       target: server.url,
-      probes: ['prompt-injection/ignore-previous', 'system-prompt-extraction'],
+      probes: ['prompt-injection/ignore-previous', 'system-prompt-extraction/direct-request'],
       attemptsPerProbe: 4,
       seed: SEED,
       onAttempt: (r, done, total) => {
@@ -153,7 +153,7 @@ describe('errors are never resisted', () => {
     try {
       const { records } = await runRedteam({
         target: server.url,
-        probes: ['exfiltration'],
+        probes: ['exfiltration/markdown-image'],
         attemptsPerProbe: 2,
       });
       assert.deepEqual(
@@ -207,6 +207,79 @@ describe('Ollama native API', () => {
       assert.equal(body.model, 'llama3:8b');
       assert.equal(body.stream, false);
       assert.deepEqual(body.options, { temperature: 0, seed: SEED, num_predict: 99 });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('runner limits', () => {
+  it('keeps at most `concurrency` requests in flight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const server = await startScriptedServer({
+      rules: [
+        {
+          when: () => {
+            inFlight++;
+            most = Math.max(most, inFlight);
+            return false;
+          },
+          answer: '',
+        },
+      ],
+    });
+    try {
+      const { records } = await runRedteam({
+        target: server.url,
+        probes: ['encoding'],
+        attemptsPerProbe: 3,
+        concurrency: 2,
+        onAttempt: () => {
+          inFlight--;
+        },
+      });
+      assert.equal(records.length, 18);
+      assert.ok(most <= 2, `${most} requests were in flight at once`);
+      assert.ok(most >= 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('records a reply over the size cap as errored', async () => {
+    const server = await startScriptedServer({
+      rules: [{ when: /./, answer: 'x'.repeat(1024 * 1024 + 10) }],
+    });
+    try {
+      const { records } = await runRedteam({
+        target: server.url,
+        probes: ['insecure-output/xss'],
+        attemptsPerProbe: 1,
+      });
+      assert.equal(records[0]?.outcome, 'errored');
+      assert.match(records[0]?.reason ?? '', /over 1048576 bytes/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('stops starting attempts when aborted, and keeps what finished', async () => {
+    const server = await startScriptedServer({ rules: [] });
+    const controller = new AbortController();
+    try {
+      const { records, summary } = await runRedteam({
+        target: server.url,
+        probes: ['encoding'],
+        attemptsPerProbe: 5,
+        concurrency: 1,
+        signal: controller.signal,
+        onAttempt: (_r, done) => {
+          if (done === 3) controller.abort();
+        },
+      });
+      assert.equal(records.length, 3);
+      assert.equal(summary.overall.attempts, 3);
     } finally {
       await server.close();
     }

@@ -76,7 +76,9 @@ export function findShellInjection(
     for (;;) {
       const at = line.indexOf(payload, from);
       if (at < 0) break;
-      if (quoteStateAt(line, at) === undefined)
+      // `\;` is a literal semicolon: the payload stays an argument
+      const escaped = line[at - 1] === '\\';
+      if (!escaped && quoteStateAt(line, at) === undefined)
         return `unquoted injected command: ${line.trim().slice(0, 120)}`;
       from = at + 1;
     }
