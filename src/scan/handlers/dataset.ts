@@ -200,6 +200,14 @@ export async function scanDataset(
       },
     });
   }
+  // A file with nothing read is fully described by its unreadable finding; an empty summary adds nothing.
+  if (unreadable === undefined || stats.recordCount > 0) pushSummary(ctx, summary, examples);
+  const report: DatasetScanReport = { summary };
+  if (unreadable !== undefined) report.unreadable = unreadable;
+  return report;
+}
+
+function pushSummary(ctx: HandlerContext, summary: DatasetSummary, examples: readonly string[]): void {
   ctx.result.findings.push({
     ruleId: datasetSummaryMeta.id,
     severity: datasetSummaryMeta.severity,
@@ -207,9 +215,6 @@ export async function scanDataset(
     location: { ...ctx.location },
     evidence: { ...summary, ...(examples.length > 0 ? { readErrorExamples: examples } : {}) },
   });
-  const report: DatasetScanReport = { summary };
-  if (unreadable !== undefined) report.unreadable = unreadable;
-  return report;
 }
 
 const FORMAT_NAMES: Record<DatasetFormat, string> = {
