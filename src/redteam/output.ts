@@ -7,6 +7,7 @@ import type { Finding } from '../core/finding.ts';
 import type { ScanResult } from '../core/result.ts';
 import type { RuleMeta } from '../core/rule.ts';
 import type { Severity } from '../core/severity.ts';
+import { probeAnchor } from './catalogue.ts';
 import type { ProbeChange, RunComparison } from './compare.ts';
 import type { AttemptRecord, Probe, ProbeCategory, RateSummary, RunSummary } from './types.ts';
 
@@ -114,7 +115,7 @@ export function probeRuleMeta(probe: Probe): RuleMeta {
     severity: SEVERITY[probe.meta.category],
     tags: probe.meta.tags,
     references: probe.meta.sources.map((s) => s.url),
-    fix: `See docs/redteam/probes.md#${probe.meta.id.replace('/', '')} for what the attack does and how to defend against it (put parapet gateway in front of the model for the categories its guard covers).`,
+    fix: `See docs/redteam/probes.md#${probeAnchor(probe.meta.id)} for what the attack does and how to defend against it${probe.meta.guardCovers ? ' (parapet gateway in front of the model is meant to stop it)' : ''}.`,
   };
 }
 
