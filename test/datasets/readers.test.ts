@@ -232,6 +232,19 @@ describe('JSON reader', () => {
     assert.equal(records[2999]!.texts[0]!.text.startsWith('2999 '), true);
   });
 
+  it('skips an element over maxRecordBytes, across chunks, and reads the rest', async () => {
+    const rows = [{ text: 'a' }, { text: 'b'.repeat(CHUNK_BYTES * 2) }, { text: 'c' }];
+    const { records, errors } = await readAll(utf8(jsonArray(rows)), 'json', { maxRecordBytes: 1024 });
+    assert.deepEqual(
+      records.map((r) => [r.index, r.texts[0]?.text]),
+      [
+        [0, 'a'],
+        [2, 'c'],
+      ],
+    );
+    assert.deepEqual(errors, [{ index: 1, message: 'record longer than 1024 bytes, skipped' }]);
+  });
+
   it('fails closed on a truncated document, after the records it could read', async () => {
     const text = jsonArray([{ text: 'a' }, { text: 'b' }, { text: 'c' }]);
     await assert.rejects(readAll(utf8(text.slice(0, text.length - 12)), 'json'), DatasetReadError);

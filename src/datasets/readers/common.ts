@@ -46,6 +46,44 @@ export function concat(pieces: readonly Uint8Array[], total: number): Uint8Array
   return out;
 }
 
+/**
+ * The bytes of one record as it streams in over chunk boundaries. Past `max` bytes it stops keeping them: a
+ * record that will not fit is dropped as it streams, never buffered whole.
+ */
+export class RecordBuffer {
+  private pieces: Uint8Array[] = [];
+  private length = 0;
+  private oversized = false;
+
+  constructor(private readonly max: number) {}
+
+  /** Keeps `piece`: the record goes on in the next chunk. */
+  add(piece: Uint8Array): void {
+    if (this.oversized) return;
+    this.length += piece.length;
+    if (this.length > this.max) {
+      this.oversized = true;
+      this.pieces = [];
+      this.length = 0;
+    } else this.pieces.push(piece);
+  }
+
+  /** The whole record ending with `last`, or undefined when it was over the limit; then starts afresh. */
+  take(last: Uint8Array): Uint8Array | undefined {
+    this.add(last);
+    const record = this.oversized ? undefined : concat(this.pieces, this.length);
+    this.pieces = [];
+    this.length = 0;
+    this.oversized = false;
+    return record;
+  }
+
+  /** Nothing kept and nothing dropped since the last `take`. */
+  get empty(): boolean {
+    return this.length === 0 && !this.oversized;
+  }
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /** UTF-8 bytes to text; invalid sequences become U+FFFD rather than failing the record. */

@@ -8,11 +8,11 @@ import type { ByteSource } from '../../formats/byte-source.ts';
 import type { ReaderItem, ReaderLimits } from '../types.ts';
 import {
   chunksOf,
-  concat,
   DatasetReadError,
   DEFAULT_READER_LIMITS,
   decodeUtf8,
   jsonItem,
+  RecordBuffer,
   stoppedAt,
 } from './common.ts';
 
@@ -44,30 +44,21 @@ export function* readJson(
   /** A wrapper's array just opened: its first element decides whether it holds the records. */
   let probing = false;
   let inElement = false;
-  let pieces: Uint8Array[] = [];
-  let pending = 0;
-  let oversized = false;
+  const buffer = new RecordBuffer(limits.maxRecordBytes);
   let pieceStart = 0;
   let index = 0;
   let offset = 0;
 
   function* finish(chunk: Uint8Array, end: number): Generator<ReaderItem> {
-    if (!oversized) {
-      const piece = chunk.subarray(pieceStart, end);
-      if (pending + piece.length > limits.maxRecordBytes) oversized = true;
-      else yield* jsonItem(decodeUtf8(concat([...pieces, piece], pending + piece.length)), index, limits);
-    }
-    if (oversized) {
+    const bytes = buffer.take(chunk.subarray(pieceStart, end));
+    if (bytes === undefined) {
       yield {
         kind: 'error',
         error: { index, message: `record longer than ${limits.maxRecordBytes} bytes, skipped` },
       };
-    }
+    } else yield* jsonItem(decodeUtf8(bytes), index, limits);
     index++;
     inElement = false;
-    oversized = false;
-    pieces = [];
-    pending = 0;
   }
 
   for (const chunk of chunksOf(src)) {
@@ -128,16 +119,7 @@ export function* readJson(
         return;
       }
     }
-    if (inElement && !oversized) {
-      const rest = chunk.subarray(pieceStart);
-      pending += rest.length;
-      // An element that will not fit is dropped as it streams, never buffered whole.
-      if (pending > limits.maxRecordBytes) {
-        oversized = true;
-        pieces = [];
-        pending = 0;
-      } else pieces.push(rest);
-    }
+    if (inElement) buffer.add(chunk.subarray(pieceStart));
     offset += chunk.length;
   }
   if (!started) throw new DatasetReadError('empty JSON document');

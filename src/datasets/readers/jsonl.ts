@@ -4,7 +4,7 @@
  */
 import type { ByteSource } from '../../formats/byte-source.ts';
 import type { ReaderItem, ReaderLimits } from '../types.ts';
-import { chunksOf, concat, DEFAULT_READER_LIMITS, decodeUtf8, jsonItem, stoppedAt } from './common.ts';
+import { chunksOf, DEFAULT_READER_LIMITS, decodeUtf8, jsonItem, RecordBuffer, stoppedAt } from './common.ts';
 
 const NEWLINE = 0x0a;
 
@@ -13,26 +13,16 @@ export function* readJsonl(
   src: ByteSource,
   limits: ReaderLimits = DEFAULT_READER_LIMITS,
 ): Generator<ReaderItem> {
-  let pieces: Uint8Array[] = [];
-  let pending = 0;
-  let oversized = false;
+  const buffer = new RecordBuffer(limits.maxRecordBytes);
   let lineNo = 1;
   let index = 0;
   function* line(bytes: Uint8Array | undefined): Generator<ReaderItem> {
     const at = lineNo++;
-    if (oversized) {
-      oversized = false;
-      yield {
-        kind: 'error',
-        error: {
-          index: index++,
-          line: at,
-          message: `line longer than ${limits.maxRecordBytes} bytes, skipped`,
-        },
-      };
+    if (bytes === undefined) {
+      const message = `line longer than ${limits.maxRecordBytes} bytes, skipped`;
+      yield { kind: 'error', error: { index: index++, line: at, message } };
       return;
     }
-    if (bytes === undefined) return;
     const text = decodeUtf8(bytes).trim();
     if (text.length === 0) return;
     yield* jsonItem(text, index++, limits, at);
@@ -40,31 +30,14 @@ export function* readJsonl(
   for (const chunk of chunksOf(src)) {
     let start = 0;
     for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-      let bytes: Uint8Array | undefined;
-      if (!oversized) {
-        const piece = chunk.subarray(start, nl);
-        bytes = pending === 0 ? piece : concat([...pieces, piece], pending + piece.length);
-        if (bytes.length > limits.maxRecordBytes) oversized = true;
-      }
-      pieces = [];
-      pending = 0;
-      yield* line(bytes);
+      yield* line(buffer.take(chunk.subarray(start, nl)));
       start = nl + 1;
       if (limits.maxRecords !== undefined && index >= limits.maxRecords) {
         yield stoppedAt(limits.maxRecords);
         return;
       }
     }
-    if (start < chunk.length && !oversized) {
-      const rest = chunk.subarray(start);
-      pending += rest.length;
-      // A line that will not fit is dropped as it streams, never buffered whole.
-      if (pending > limits.maxRecordBytes) {
-        oversized = true;
-        pieces = [];
-        pending = 0;
-      } else pieces.push(rest);
-    }
+    if (start < chunk.length) buffer.add(chunk.subarray(start));
   }
-  if (pending > 0 || oversized) yield* line(oversized ? undefined : concat(pieces, pending));
+  if (!buffer.empty) yield* line(buffer.take(new Uint8Array(0)));
 }
