@@ -47,6 +47,13 @@ export function detectTextDataset(src: ByteSource, name: string): DatasetFormat 
   if (src.size === 0) return undefined;
   const claimed = datasetFormatOfName(name);
   // A name that claims a format is taken at its word: if the content then cannot be read, that is reported.
+  if (claimed === 'jsonl') {
+    // Exports named .jsonl that hold one JSON array are common enough to read as what they are.
+    const first = decodeUtf8(src.readAt(0, 4096))
+      .replace(/^\uFEFF/, '')
+      .trimStart();
+    return first.startsWith('[') ? 'json' : 'jsonl';
+  }
   if (claimed !== undefined && claimed !== 'csv' && claimed !== 'tsv') return claimed;
   const headBytes = src.readAt(0, Math.min(src.size, SNIFF_BYTES));
   const head = decodeUtf8(headBytes).replace(/^\uFEFF/, '');

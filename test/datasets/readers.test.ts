@@ -425,6 +425,7 @@ describe('format detection', () => {
   it('believes a data-set name even over junk, so the file is reported unreadable rather than skipped', () => {
     assert.equal(detectTextDataset(bufferSource(new Uint8Array([0, 1, 2, 3])), 'train.parquet'), 'parquet');
     assert.equal(detectTextDataset(bufferSource(new Uint8Array([0, 1, 2, 3])), 'train.jsonl'), 'jsonl');
+    assert.equal(text(jsonArray([{ text: 'a' }]), 'misnamed.jsonl'), 'json');
   });
 
   it('recognises Parquet and Arrow by their bytes only', () => {
