@@ -47,7 +47,7 @@ export function renderProbeCatalogue(probes: readonly Probe[]): string {
     '',
     '<!-- Generated from src/redteam/probes/**: run `UPDATE_DOCS=1 node --import tsx --test test/redteam/docs.test.ts` after changing a probe. -->',
     '',
-    `${probes.length} probes. Run them with \`parapet redteam --target URL\` (see [../redteam.md](../redteam.md)); select with \`--probes <id or category>\`. Every detector works without an LLM. "Guard covers" means \`parapet gateway\`'s guard is meant to stop the probe's breaches.`,
+    `${probes.length} probes. Run them with \`parapet redteam --target URL\` (see [../redteam.md](../redteam.md)); select with \`--probes <id or category>\`. Every detector works without an LLM. "Guard covers" means \`parapet gateway\`'s guard (balanced preset) stops every attempt of the probe, on input or output; test/redteam/guard-coverage.test.ts checks it. Probes marked "no" may still be partly stopped.`,
     '',
     'Examples below are the first attempt of each probe with `--seed 1` and no `--system-prompt` (the default application prompt is: "' +
       DEFAULT_SYSTEM_PROMPT +

@@ -213,7 +213,7 @@ function listProbes(format: RedteamFormat, io: CliIO): number {
     (p) => `${p.meta.id.padEnd(width)}  ${p.meta.guardCovers ? 'guard ' : '      '}  ${p.meta.title}`,
   );
   io.stdout(
-    `${'probe'.padEnd(width)}  covers  title\n${lines.join('\n')}\n\n"guard": parapet gateway's guard is meant to stop it. Pages: docs/redteam/probes.md\n`,
+    `${'probe'.padEnd(width)}  covers  title\n${lines.join('\n')}\n\n"guard": parapet gateway's guard (balanced) stops every attempt of it. Pages: docs/redteam/probes.md\n`,
   );
   return EXIT.clean;
 }

@@ -28,7 +28,7 @@ export const base64Injection: Probe = {
         licence: 'Apache-2.0',
       },
     ],
-    guardCovers: true,
+    guardCovers: false,
   },
   plan(ctx) {
     const { word, number, joined } = plantedOf(ctx).marker;

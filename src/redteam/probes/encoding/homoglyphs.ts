@@ -23,7 +23,7 @@ export const homoglyphInjection: Probe = {
         licence: 'Apache-2.0',
       },
     ],
-    guardCovers: true,
+    guardCovers: false,
   },
   plan(ctx) {
     const { word, number, joined } = plantedOf(ctx).marker;

@@ -24,7 +24,7 @@ export const leetspeakInjection: Probe = {
         licence: 'Apache-2.0',
       },
     ],
-    guardCovers: true,
+    guardCovers: false,
   },
   plan(ctx) {
     const { word, number, joined } = plantedOf(ctx).marker;

@@ -27,7 +27,7 @@ export const rot13Injection: Probe = {
         licence: 'Apache-2.0',
       },
     ],
-    guardCovers: true,
+    guardCovers: false,
   },
   plan(ctx) {
     const { word, number, joined } = plantedOf(ctx).marker;

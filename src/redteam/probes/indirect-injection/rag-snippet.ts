@@ -32,7 +32,7 @@ export const ragSnippet: Probe = {
         licence: 'MIT',
       },
     ],
-    guardCovers: true,
+    guardCovers: false,
   },
   plan(ctx) {
     const p = plantedOf(ctx);

@@ -23,7 +23,7 @@ export const toolResult: Probe = {
         licence: 'MIT',
       },
     ],
-    guardCovers: true,
+    guardCovers: false,
   },
   plan(ctx) {
     const p = plantedOf(ctx);

@@ -23,7 +23,7 @@ export const ansiEscape: Probe = {
       },
       { title: 'garak probes.ansiescape', url: 'https://github.com/NVIDIA/garak', licence: 'Apache-2.0' },
     ],
-    guardCovers: true,
+    guardCovers: false,
   },
   plan(ctx) {
     const ask = (content: string): Variant => ({ messages: [{ role: 'user', content }] });

@@ -23,7 +23,7 @@ export const ignorePrevious: Probe = {
       },
       { title: 'garak probes.promptinject', url: 'https://github.com/NVIDIA/garak', licence: 'Apache-2.0' },
     ],
-    guardCovers: true,
+    guardCovers: false,
   },
   plan(ctx) {
     const p = plantedOf(ctx);
