@@ -5,7 +5,9 @@
 import { isComposeName, parseCompose } from './compose.ts';
 import { isDockerfileName, parseDockerfile } from './dockerfile.ts';
 import { isDotenvName, parseDotenv } from './dotenv.ts';
+import { isPythonName, parseGradioApp } from './gradio-app.ts';
 import { looksLikeK8s, parseK8s } from './k8s.ts';
+import { looksLikeLitellmConfig, parseLitellmConfig } from './litellm-config.ts';
 import { isShellName, parseShell } from './shell.ts';
 import { isSystemdName, parseSystemd } from './systemd.ts';
 import type { DeployConfig, LaunchSource } from './types.ts';
@@ -31,6 +33,7 @@ export function deployKindOf(name: string): LaunchSource | undefined {
   if (isDotenvName(name)) return 'dotenv';
   if (isShellName(name)) return 'shell';
   if (isSystemdName(name)) return 'systemd';
+  if (isPythonName(name)) return 'python-app';
   return undefined;
 }
 
@@ -45,6 +48,8 @@ export function parseDeployFile(path: string, text: string): DeployConfig | unde
     case 'compose':
       return parseCompose(path, text);
     case 'k8s': {
+      // LiteLLM's config.yaml is told by its sections, whatever it is named.
+      if (looksLikeLitellmConfig(text)) return parseLitellmConfig(path, text);
       if (!looksLikeK8s(text)) return undefined;
       const config = parseK8s(path, text);
       // An unrendered Helm template (`{{ .Values.x }}`) is not YAML yet: not an error, not a manifest.
@@ -59,6 +64,8 @@ export function parseDeployFile(path: string, text: string): DeployConfig | unde
       return parseShell(path, text);
     case 'systemd':
       return parseSystemd(path, text);
+    case 'python-app':
+      return parseGradioApp(path, text);
     default:
       return undefined;
   }

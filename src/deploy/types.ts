@@ -5,8 +5,19 @@
  * deploy/* rules are written once, against this shape, never against a file format.
  */
 
+import type { GradioLaunchCall } from './gradio-app.ts';
+import type { LitellmConfig } from './litellm-config.ts';
+
 /** Which kind of file a launch came from. */
-export type LaunchSource = 'compose' | 'k8s' | 'dockerfile' | 'systemd' | 'dotenv' | 'shell';
+export type LaunchSource =
+  | 'compose'
+  | 'k8s'
+  | 'dockerfile'
+  | 'systemd'
+  | 'dotenv'
+  | 'shell'
+  | 'litellm-config'
+  | 'python-app';
 
 /** The LLM-stack servers Parapet knows the defaults of (see servers.ts). */
 export type ServerKind =
@@ -92,6 +103,10 @@ export interface DeployConfig {
   source: LaunchSource;
   launches: Launch[];
   errors: DeployParseError[];
+  /** A LiteLLM proxy config.yaml: what it says about keys (it starts nothing by itself). */
+  litellm?: LitellmConfig;
+  /** A Python app's Gradio `launch(...)` calls. */
+  gradio?: GradioLaunchCall[];
 }
 
 /** The subject of every deploy/* rule. */

@@ -415,7 +415,12 @@ export const SERVER_CASES: readonly ServerCase[] = [
       'docker-compose.yml': litellmCompose('ghcr.io/berriai/litellm:main-v1.81.3', '"sk-1234"', '4000:4000'),
       'config.yaml': litellmConfig('sk-proj-Jr8Xq2mN4vT7wK9pL3sB6dF1hG5zC0aE', []),
     },
-    expected: [at('inline-secret', 'docker-compose.yml', 11), at('root-container', 'docker-compose.yml', 3)],
+    expected: [
+      at('inline-secret', 'docker-compose.yml', 11),
+      at('root-container', 'docker-compose.yml', 3),
+      at('litellm-inline-key', 'config.yaml', 5),
+      at('litellm-no-master-key', 'config.yaml', 1),
+    ],
     hardened: {
       'docker-compose.yml': litellmCompose(
         'ghcr.io/berriai/litellm-non_root:main-v1.81.3',
@@ -446,7 +451,12 @@ export const SERVER_CASES: readonly ServerCase[] = [
         '      - "7860:7860"',
       ),
     },
-    expected: [at('public-tunnel', 'compose.yaml', 7)],
+    expected: [
+      at('public-tunnel', 'compose.yaml', 7),
+      // share=True and server_name="0.0.0.0", both without auth=: two findings on the launch line.
+      at('gradio-app-exposed', 'app.py', 16),
+      at('gradio-app-exposed', 'app.py', 16),
+    ],
     hardened: {
       'app.py': gradioApp('server_name="0.0.0.0", auth=(os.environ["APP_USER"], os.environ["APP_PASSWORD"])'),
       'compose.yaml': file(

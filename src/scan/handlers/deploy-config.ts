@@ -1,6 +1,6 @@
 /**
- * Deployment files — docker-compose, Kubernetes manifests, Dockerfiles, systemd units, .env files and shell
- * scripts — recognised by name, read into the launch model of src/deploy/ and judged by the deploy/* rules:
+ * Deployment files — docker-compose, Kubernetes manifests, Dockerfiles, systemd units, .env files, shell
+ * scripts, LiteLLM proxy configs and Gradio apps' Python — recognised by name (and content), read into the launch model of src/deploy/ and judged by the deploy/* rules:
  * how each LLM server is exposed, whether it asks for credentials, and which risky switches it runs with.
  */
 import { deployKindOf, MAX_DEPLOY_BYTES, parseDeployFile } from '../../deploy/index.ts';
@@ -22,6 +22,8 @@ function handleDeployConfig(src: ByteSource, ctx: HandlerContext): NestedOutcome
   const baseName = where.split(/[/\\!]/).pop() ?? where;
   const kind = deployKindOf(baseName);
   if (kind === undefined) return 'not-a-model-format';
+  // Python sources are the python-source handler's to size-check and reject; here only Gradio apps count.
+  if (kind === 'python-app' && src.size > MAX_DEPLOY_BYTES) return 'not-a-model-format';
   if (src.size > MAX_DEPLOY_BYTES) {
     // A YAML bigger than the cap is not parsed at all: its size alone is reported, never silently skipped.
     if (kind === 'k8s' && !looksLikeDeployment(src)) return 'not-a-model-format';
@@ -34,7 +36,7 @@ function handleDeployConfig(src: ByteSource, ctx: HandlerContext): NestedOutcome
   const bytes = src.readAt(0, src.size);
   if (bytes.subarray(0, 8192).includes(0)) {
     // Binary content under a deployment file's name (only worth an error when the name is unambiguous).
-    if (kind === 'k8s' || kind === 'systemd') return 'not-a-model-format';
+    if (kind === 'k8s' || kind === 'systemd' || kind === 'python-app') return 'not-a-model-format';
     ctx.result.errors.push({ path: where, error: `${kind} file is binary, not text; it was not audited` });
     return 'analysed';
   }
@@ -46,7 +48,7 @@ function handleDeployConfig(src: ByteSource, ctx: HandlerContext): NestedOutcome
   for (const e of config.errors) {
     ctx.result.errors.push({
       path: where,
-      error: `${kind} file ${e.line === undefined ? '' : `line ${e.line}: `}${e.message}`,
+      error: `${config.source} file ${e.line === undefined ? '' : `line ${e.line}: `}${e.message}`,
     });
   }
   const subject: DeploySubject = { config };
@@ -58,5 +60,5 @@ function handleDeployConfig(src: ByteSource, ctx: HandlerContext): NestedOutcome
 /** Reads only the first 64 KiB of an over-cap YAML to tell a manifest from any other big YAML file. */
 function looksLikeDeployment(src: ByteSource): boolean {
   const head = new TextDecoder('utf-8', { fatal: false }).decode(src.readAt(0, Math.min(src.size, 65536)));
-  return /^(apiVersion|kind|services):/m.test(head);
+  return /^(apiVersion|kind|services|model_list):/m.test(head);
 }

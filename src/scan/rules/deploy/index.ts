@@ -3,7 +3,10 @@ import type { DeploySubject } from '../../../deploy/types.ts';
 import type { Rule } from '../../rule.ts';
 import { authDisabled } from './auth-disabled.ts';
 import { exposedWithoutAuth } from './exposed-without-auth.ts';
+import { gradioAppExposed } from './gradio-app-exposed.ts';
 import { inlineSecret } from './inline-secret.ts';
+import { litellmInlineKey } from './litellm-inline-key.ts';
+import { litellmNoMasterKey } from './litellm-no-master-key.ts';
 import { llamaRpcExposed } from './llama-rpc-exposed.ts';
 import { llamaServerAgentTools } from './llama-server-agent-tools.ts';
 import { ollamaOpenOrigins } from './ollama-open-origins.ts';
@@ -22,11 +25,14 @@ export const DEPLOY_RULES: readonly Rule<DeploySubject>[] = [
   exposedWithoutAuth,
   authDisabled,
   openWebuiOpenSignup,
+  litellmNoMasterKey,
+  gradioAppExposed,
   publicTunnel,
   llamaRpcExposed,
   llamaServerAgentTools,
   vllmDevMode,
   inlineSecret,
+  litellmInlineKey,
   trustRemoteCode,
   vllmRuntimeLora,
   ollamaOpenOrigins,

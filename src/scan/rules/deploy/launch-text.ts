@@ -30,6 +30,10 @@ export function launchLabel(l: Launch): string {
       return `unit ${l.name ?? ''}`.trim();
     case 'dotenv':
       return 'the environment file';
+    case 'litellm-config':
+      return 'the LiteLLM config';
+    case 'python-app':
+      return `app launch() at line ${l.line}`;
     case 'shell':
       if (l.containerized) return `docker run ${l.name ?? l.image?.ref ?? ''}`.trim();
       return l.argv.length > 0 ? `command ${l.argv[0]}` : 'the script';
