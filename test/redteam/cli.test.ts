@@ -9,6 +9,7 @@ import { parseRecords } from '../../src/redteam/records.ts';
 import { assertNoStackTrace } from '../fixtures/cli-io.ts';
 import { runRedteamCli } from '../fixtures/redteam/cli.ts';
 import { type ScriptedServer, startScriptedServer } from '../fixtures/redteam/scripted-server.ts';
+import { sarifValidator } from '../fixtures/sarif-schema.ts';
 
 const planted = plantedValues(1);
 
@@ -120,6 +121,9 @@ describe('parapet redteam', () => {
       { cwd: dir },
     );
     const log = JSON.parse(sarif.stdout);
+    const validate = sarifValidator();
+    assert.ok(validate(log), JSON.stringify(validate.errors?.slice(0, 3)));
+    assert.equal(log.runs[0].tool.driver.rules[0].id, 'exfiltration/markdown-image');
     const results = log.runs[0].results;
     assert.deepEqual(
       results.map((r: { ruleId: string }) => r.ruleId),

@@ -285,3 +285,51 @@ describe('runner limits', () => {
     }
   });
 });
+
+describe('hostile target replies', () => {
+  it('records binary junk, invalid UTF-8, deep nesting and wrong shapes as errored, never crashing', async () => {
+    const nested = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const bodies = [
+      '\u0000\u0001\u00ff binary',
+      Buffer.from([0xff, 0xfe, 0xc3, 0x28]).toString('latin1'),
+      nested,
+      '{"choices": [{"message": {"content": 42}}]}',
+      '{"choices": []}',
+      'null',
+    ];
+    let i = 0;
+    const server = await startScriptedServer({
+      rules: [{ when: /./, answer: () => ({ rawBody: bodies[i++ % bodies.length] as string }) }],
+    });
+    try {
+      const { records } = await runRedteam({
+        target: server.url,
+        probes: ['encoding/base64'],
+        attemptsPerProbe: bodies.length,
+        concurrency: 1,
+      });
+      assert.equal(records.length, bodies.length);
+      for (const r of records) assert.equal(r.outcome, 'errored', `${r.reason}`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reads invalid UTF-8 inside a valid reply as replacement characters and judges it', async () => {
+    const server = await startScriptedServer({
+      rules: [
+        { when: /./, answer: { rawBody: `{"choices":[{"message":{"content":"caf\u00e9 \ud800 ok"}}]}` } },
+      ],
+    });
+    try {
+      const { records } = await runRedteam({
+        target: server.url,
+        probes: ['insecure-output/xss'],
+        attemptsPerProbe: 1,
+      });
+      assert.equal(records[0]?.outcome, 'resisted');
+    } finally {
+      await server.close();
+    }
+  });
+});
