@@ -209,6 +209,8 @@ function judgeNetwork(
   const contained = 'the sandbox has its own network namespace with only a loopback interface';
   if (o.family === 'AF_UNIX') {
     if (NSCD_SOCKET.test(o.address)) return undefined;
+    // Listening on a socket file is how a served model is reached from the host (--write DIR): allowed with loopback.
+    if (o.syscall === 'bind' && ctx.allowNet === 'loopback') return undefined;
     return {
       meta: SANDBOX_NETWORK,
       key: `unix\0${o.address}`,

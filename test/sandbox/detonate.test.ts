@@ -15,7 +15,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -297,6 +297,38 @@ describe('the boundary itself', () => {
     const net = only(none.findings, 'sandbox/network');
     assert.equal(net.length, 2, JSON.stringify(none.findings));
     assert.ok(net.every((f) => f.severity === 'medium'));
+  });
+
+  it('a server listening on a socket file in a --write directory is reachable from the host', async () => {
+    const sock = join(OUT, 'api.sock');
+    const serve = runSandboxed({
+      command: [
+        'python3',
+        '-c',
+        `import socket; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)}); s.listen(); c, _ = s.accept(); c.sendall(b"hello from inside"); c.close()`,
+      ],
+      env: ENV,
+      profile: 'serve',
+      write: [OUT],
+      timeoutSeconds: 30,
+    });
+    for (let i = 0; i < 500 && !existsSync(sock); i++) await new Promise((res) => setTimeout(res, 20));
+    const reply = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const c = connect({ path: sock });
+      c.on('data', (b) => {
+        text += b.toString();
+      });
+      c.on('end', () => resolve(text));
+      c.on('error', reject);
+    });
+    const r = await serve;
+    assert.equal(reply, 'hello from inside');
+    assert.deepEqual(
+      r.findings.filter((f) => f.ruleId === 'sandbox/network'),
+      [],
+    );
+    rmSync(sock, { force: true });
   });
 
   it('reports a mount attempt as a privileged call', async () => {

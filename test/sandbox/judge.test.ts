@@ -84,6 +84,15 @@ describe('judge', () => {
     const nscd = { ...failed('ENOENT'), syscall: 'connect', kind: 'network' as const, family: 'AF_UNIX' };
     assert.equal(one({ ...nscd, address: '/var/run/nscd/socket' }), undefined);
     assert.equal(one({ ...nscd, address: '/run/docker.sock' })!.severity, 'medium');
+    const listen = {
+      ...ok,
+      syscall: 'bind',
+      kind: 'network' as const,
+      family: 'AF_UNIX',
+      address: '/work/out/api.sock',
+    };
+    assert.equal(one(listen, { allowNet: 'loopback' }), undefined);
+    assert.equal(one(listen)!.severity, 'medium');
   });
 
   it('grades exec by profile and privileged calls by outcome', () => {
