@@ -247,24 +247,8 @@ async function chatText(
   signal?: AbortSignal,
 ): Promise<string> {
   const wire = messages.map((m) => ({ role: m.role, content: m.content }));
-  if (conn.kind === 'ollama') {
-    const { json } = await requestJson(`${conn.baseUrl}/api/chat`, {
-      method: 'POST',
-      apiKey: conn.apiKey,
-      timeoutMs: conn.timeoutMs,
-      signal,
-      body: {
-        model: conn.model,
-        messages: wire,
-        stream: false,
-        options: { temperature: 0, seed: conn.seed, num_predict: conn.maxTokens },
-      },
-    });
-    const content = (json as { message?: { content?: unknown } }).message?.content;
-    if (typeof content !== 'string') throw new TargetError('Ollama reply has no message.content');
-    return content;
-  }
-  const { json } = await requestJson(`${conn.baseUrl}/v1/chat/completions`, {
+  const ollama = conn.kind === 'ollama';
+  const { json } = await requestJson(`${conn.baseUrl}${ollama ? '/api/chat' : '/v1/chat/completions'}`, {
     method: 'POST',
     apiKey: conn.apiKey,
     timeoutMs: conn.timeoutMs,
@@ -273,13 +257,19 @@ async function chatText(
       model: conn.model,
       messages: wire,
       stream: false,
-      temperature: 0,
-      seed: conn.seed,
-      max_tokens: conn.maxTokens,
+      // greedy and seeded, so a rerun asks the same question the same way
+      ...(ollama
+        ? { options: { temperature: 0, seed: conn.seed, num_predict: conn.maxTokens } }
+        : { temperature: 0, seed: conn.seed, max_tokens: conn.maxTokens }),
     },
   });
-  const message = (json as { choices?: { message?: { content?: unknown; refusal?: unknown } }[] })
-    .choices?.[0]?.message;
+  if (ollama) {
+    const content = (json as { message?: { content?: unknown } } | null)?.message?.content;
+    if (typeof content !== 'string') throw new TargetError('Ollama reply has no message.content');
+    return content;
+  }
+  const message = (json as { choices?: { message?: { content?: unknown; refusal?: unknown } }[] } | null)
+    ?.choices?.[0]?.message;
   if (!message) throw new TargetError('reply has no choices[0].message');
   if (typeof message.content === 'string') return message.content;
   // a content-filtered reply (null content with a refusal) is the model resisting, not an error
