@@ -23,8 +23,22 @@ export function isPythonCommand(arg0: string): boolean {
   return /(^|\/)python(\d+(\.\d+)?)?$/.test(arg0);
 }
 
-/** Asks `python` (a name on PATH or a path) where it is installed. */
-export async function locatePython(python: string, env: NodeJS.ProcessEnv): Promise<PythonInstall> {
+// One question per interpreter and PATH per process: repeated runs (a batch, the benchmark) do not pay twice.
+const located = new Map<string, Promise<PythonInstall>>();
+
+/** Asks `python` (a name on PATH or a path) where it is installed. Memoized; a failure is not. */
+export function locatePython(python: string, env: NodeJS.ProcessEnv): Promise<PythonInstall> {
+  const key = `${python}\0${env.PATH ?? ''}`;
+  let found = located.get(key);
+  if (found === undefined) {
+    found = ask(python, env);
+    located.set(key, found);
+    found.catch(() => located.delete(key));
+  }
+  return found;
+}
+
+async function ask(python: string, env: NodeJS.ProcessEnv): Promise<PythonInstall> {
   let stdout: string;
   try {
     ({ stdout } = await run(python, ['-I', '-c', PROBE], { env, timeout: 15_000 }));
