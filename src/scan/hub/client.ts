@@ -11,6 +11,8 @@ export interface HubRepo {
   owner: string;
   name: string;
   revision: string;
+  /** A model repository (the default) or a dataset repository (`hf://datasets/OWNER/NAME`). */
+  kind?: 'model' | 'dataset';
 }
 
 /** One entry of `GET /api/models/{repo}/tree/{revision}?recursive=true`, as the Hub documents it. */
@@ -107,7 +109,15 @@ function nextLink(link: string | null): string | undefined {
 }
 
 function repoId(repo: HubRepo): string {
-  return `${repo.owner}/${repo.name}`;
+  return `${repo.kind === 'dataset' ? 'datasets/' : ''}${repo.owner}/${repo.name}`;
+}
+
+/**
+ * The API path of the repository: `/api/models/OWNER/NAME` or `/api/datasets/OWNER/NAME`, as
+ * huggingface_hub builds it (`{endpoint}/api/{repo_type}s/{repo_id}/tree/{revision}`).
+ */
+function apiPath(repo: HubRepo): string {
+  return `/api/${repo.kind === 'dataset' ? 'datasets' : 'models'}/${repo.owner}/${repo.name}`;
 }
 
 function encodePath(path: string): string {
@@ -122,7 +132,7 @@ export class HubClient {
   async listFiles(repo: HubRepo): Promise<HubEntry[]> {
     const { endpoint } = this.config;
     let url: string | undefined =
-      `${endpoint}/api/models/${repoId(repo)}/tree/${encodeURIComponent(repo.revision)}?recursive=true`;
+      `${endpoint}${apiPath(repo)}/tree/${encodeURIComponent(repo.revision)}?recursive=true`;
     const files: HubEntry[] = [];
     const origin = new URL(endpoint).origin;
     for (let page = 0; url !== undefined; page++) {
@@ -164,6 +174,10 @@ export class HubClient {
     return files;
   }
 
+  /**
+   * `{endpoint}/{prefix}{repo_id}/resolve/{revision}/{path}`, the prefix `datasets/` for data sets
+   * (huggingface_hub's REPO_TYPES_URL_PREFIXES): repoId carries it.
+   */
   private resolveUrl(repo: HubRepo, path: string): string {
     return `${this.config.endpoint}/${repoId(repo)}/resolve/${encodeURIComponent(repo.revision)}/${encodePath(path)}`;
   }

@@ -13,6 +13,11 @@ const WHOLE = new Set(
     ' ',
   ),
 );
+/**
+ * Data files, fetched whole from dataset repositories only (the data-set scanner reads them by content):
+ * JSON Lines, CSV/TSV, Parquet, Arrow IPC; `md` for the dataset card, whose YAML `configs` can name a script.
+ */
+const DATA_WHOLE = new Set('jsonl ndjson csv tsv parquet arrow md'.split(' '));
 const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
 const MAX_TOTAL_BYTES = 20 * 1024 * 1024 * 1024;
 /** First Range read of a safetensors file: the length and, usually, the whole header. */
@@ -28,15 +33,20 @@ export function isHubRef(arg: string): boolean {
   return arg.startsWith('hf://');
 }
 
-/** Parses `hf://OWNER/NAME[@REVISION]` strictly; anything else is a USAGE error. */
+/**
+ * Parses `hf://OWNER/NAME[@REVISION]` (a model) or `hf://datasets/OWNER/NAME[@REVISION]` (a data set)
+ * strictly; anything else is a USAGE error.
+ */
 export function parseHubRef(ref: string): HubRepo {
   const bad = (why: string): ParapetError =>
     new ParapetError(
       'USAGE',
-      `bad Hub reference ${JSON.stringify(ref)}: ${why} (expected hf://OWNER/NAME[@REVISION])`,
+      `bad Hub reference ${JSON.stringify(ref)}: ${why} (expected hf://OWNER/NAME[@REVISION] or hf://datasets/OWNER/NAME[@REVISION])`,
     );
   if (!ref.startsWith('hf://')) throw bad('not an hf:// reference');
-  const body = ref.slice('hf://'.length);
+  let body = ref.slice('hf://'.length);
+  const dataset = body.startsWith('datasets/');
+  if (dataset) body = body.slice('datasets/'.length);
   const at = body.indexOf('@');
   const id = at < 0 ? body : body.slice(0, at);
   const revision = at < 0 ? 'main' : body.slice(at + 1);
@@ -54,7 +64,7 @@ export function parseHubRef(ref: string): HubRepo {
     revision.split('/').includes('..')
   )
     throw bad(`invalid revision ${JSON.stringify(revision)}`);
-  return { owner, name, revision };
+  return dataset ? { owner, name, revision, kind: 'dataset' } : { owner, name, revision };
 }
 
 function extension(path: string): string {
@@ -81,7 +91,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /**
  * Scans a Hugging Face Hub repository without cloning it: lists it through the Hub API and fetches only what
- * the scanners read (whole pickle-family files, configs and code; Range reads of safetensors and GGUF headers).
+ * the scanners read (whole pickle-family files, configs and code; Range reads of safetensors and GGUF headers;
+ * in dataset repositories also the data files and the dataset card).
  * Findings are located at `hf://OWNER/NAME@REVISION/PATH`. Files that are not fetched are listed in `skipped`
  * (no scanner reads them) or `errors` (a model file over a download limit: not analysed, never clean).
  * Throws ParapetError USAGE for a bad reference, NOT_FOUND for a missing repository or revision, and
@@ -93,7 +104,9 @@ export async function scanHub(ref: string, options: ScanOptions = {}): Promise<S
   const maxFile = options.hub?.maxFileBytes ?? MAX_FILE_BYTES;
   let budget = options.hub?.maxTotalBytes ?? MAX_TOTAL_BYTES;
   const result = emptyResult();
-  const base = `hf://${repo.owner}/${repo.name}@${repo.revision}`;
+  const base = `hf://${repo.kind === 'dataset' ? 'datasets/' : ''}${repo.owner}/${repo.name}@${repo.revision}`;
+  const fetched = (ext: string): boolean =>
+    WHOLE.has(ext) || (repo.kind === 'dataset' && DATA_WHOLE.has(ext));
   const files = (await client.listFiles(repo)).sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
   );
@@ -102,7 +115,7 @@ export async function scanHub(ref: string, options: ScanOptions = {}): Promise<S
     const where = `${base}/${entry.path}`;
     const ext = extension(entry.path);
     const ranged = ext === 'safetensors' || ext === 'gguf';
-    if (!ranged && !WHOLE.has(ext)) {
+    if (!ranged && !fetched(ext)) {
       result.skipped.push({
         path: where,
         why: 'not fetched from the Hub: no Parapet scanner reads this file type',
