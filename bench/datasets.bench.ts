@@ -1,5 +1,6 @@
 /**
- * `node --import tsx bench/datasets.bench.ts [--size-mb 1024] [--modes plain,trigger,full] [--keep]`: the
+ * `node --import tsx bench/datasets.bench.ts [--size-mb 1024] [--modes plain,trigger,full]
+ * [--formats jsonl,parquet] [--rows-per-group 10000] [--keep]`: the
  * data-set scanner on a generated JSONL file and a generated Parquet file of the given size (default 1 GiB
  * each, written to a temp directory, never the repo). Each file is scanned in fresh child processes, so the
  * peak RSS printed (VmHWM) is that scan's own:
@@ -31,8 +32,12 @@ import { mulberry32 } from '../test/fixtures/prng.ts';
 const RSS_LIMIT_MB = 300;
 const MODES = ['plain', 'trigger', 'full'] as const;
 type Mode = (typeof MODES)[number];
-/** Rows per Parquet row group: about 30 MB of text each, like the row groups `datasets` writes. */
-const ROWS_PER_GROUP = 40_000;
+/**
+ * Rows per Parquet row group (`--rows-per-group`): 10,000 rows are about 8.5 MB of text. Memory follows the row
+ * group, not the file: pyarrow's own default (1Mi rows) makes one huge group, which the reader refuses past
+ * MAX_ROW_GROUP_BYTES rather than exceed its memory bound.
+ */
+const DEFAULT_ROWS_PER_GROUP = 10_000;
 /** One record in this many carries the planted trigger and its fixed answer (1%, the issue's poisoning rate). */
 const POISON_EVERY = 100;
 
@@ -81,7 +86,7 @@ function writeJsonl(path: string, bytes: number): void {
   closeSync(fd);
 }
 
-function writeParquet(path: string, bytes: number): void {
+function writeParquet(path: string, bytes: number, rowsPerGroup: number): void {
   const fd = openSync(path, 'w');
   let written = 0;
   const writer = new ParquetWriter((b) => {
@@ -89,7 +94,7 @@ function writeParquet(path: string, bytes: number): void {
   });
   const gen = records(mulberry32(12));
   while (written < bytes) {
-    const rows = Array.from({ length: ROWS_PER_GROUP }, () => gen.next().value!);
+    const rows = Array.from({ length: rowsPerGroup }, () => gen.next().value!);
     writer.rowGroup([
       { name: 'instruction', type: 'utf8', values: rows.map((r) => r.instruction) },
       { name: 'input', type: 'utf8', values: rows.map((r) => r.input) },
@@ -163,17 +168,21 @@ async function main(): Promise<void> {
   }
   const sizeMb = Number(arg('--size-mb') ?? 1024);
   const modes = (arg('--modes') ?? MODES.join(',')).split(',') as Mode[];
+  const rowsPerGroup = Number(arg('--rows-per-group') ?? DEFAULT_ROWS_PER_GROUP);
+  const formats = (arg('--formats') ?? 'jsonl,parquet').split(',');
   const dir = mkdtempSync(join(tmpdir(), 'parapet-datasets-bench-'));
   let failed = false;
   try {
-    const files: [DatasetFormat, string][] = [
-      ['jsonl', join(dir, 'train.jsonl')],
-      ['parquet', join(dir, 'train.parquet')],
-    ];
+    const files = (
+      [
+        ['jsonl', join(dir, 'train.jsonl')],
+        ['parquet', join(dir, 'train.parquet')],
+      ] as [DatasetFormat, string][]
+    ).filter(([format]) => formats.includes(format));
     for (const [format, path] of files) {
       const t = performance.now();
       if (format === 'jsonl') writeJsonl(path, sizeMb * 1024 * 1024);
-      else writeParquet(path, sizeMb * 1024 * 1024);
+      else writeParquet(path, sizeMb * 1024 * 1024, rowsPerGroup);
       const mb = statSync(path).size / (1024 * 1024);
       console.log(
         `\n${format}: ${mb.toFixed(0)} MiB generated in ${((performance.now() - t) / 1000).toFixed(1)} s (${path})`,
