@@ -10,6 +10,7 @@ import { looksLikeK8s, parseK8s } from './k8s.ts';
 import { looksLikeLitellmConfig, parseLitellmConfig } from './litellm-config.ts';
 import { isShellName, parseShell } from './shell.ts';
 import { isSystemdName, parseSystemd } from './systemd.ts';
+import { isTgwFlagsName, parseTgwFlags } from './tgw-flags.ts';
 import type { DeployConfig, LaunchSource } from './types.ts';
 import { MAX_DEPLOY_BYTES } from './yaml-nodes.ts';
 
@@ -34,6 +35,7 @@ export function deployKindOf(name: string): LaunchSource | undefined {
   if (isShellName(name)) return 'shell';
   if (isSystemdName(name)) return 'systemd';
   if (isPythonName(name)) return 'python-app';
+  if (isTgwFlagsName(name)) return 'tgw-flags';
   return undefined;
 }
 
@@ -66,6 +68,8 @@ export function parseDeployFile(path: string, text: string): DeployConfig | unde
       return parseSystemd(path, text);
     case 'python-app':
       return parseGradioApp(path, text);
+    case 'tgw-flags':
+      return parseTgwFlags(path, text);
     default:
       return undefined;
   }

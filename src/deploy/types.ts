@@ -17,7 +17,8 @@ export type LaunchSource =
   | 'dotenv'
   | 'shell'
   | 'litellm-config'
-  | 'python-app';
+  | 'python-app'
+  | 'tgw-flags';
 
 /** The LLM-stack servers Parapet knows the defaults of (see servers.ts). */
 export type ServerKind =

@@ -277,6 +277,7 @@ export const SERVER_CASES: readonly ServerCase[] = [
     },
     expected: [
       at('exposed-without-auth', 'scripts/serve.sh', 5),
+      at('llama-server-write-endpoints', 'scripts/serve.sh', 6),
       at('exposed-without-auth', 'scripts/docker-serve.sh', 2),
     ],
     hardened: {
@@ -361,7 +362,7 @@ export const SERVER_CASES: readonly ServerCase[] = [
   {
     server: 'text-generation-webui',
     shapes:
-      'oobabooga/text-generation-webui README (python server.py --listen --listen-host --share --api --gradio-auth --trust-remote-code; start_linux.sh reads user_data/CMD_FLAGS.txt)',
+      'oobabooga/text-generation-webui README (python server.py --listen --listen-host --share --api --gradio-auth --trust-remote-code; start_linux.sh reads user_data/CMD_FLAGS.txt, shipped as "# Only used by the one-click installer." and a commented "# --listen --api")',
     exposed: {
       'run-webui.sh': file(
         '#!/usr/bin/env bash',
@@ -369,14 +370,24 @@ export const SERVER_CASES: readonly ServerCase[] = [
         'source venv/bin/activate',
         'python server.py --listen --api --model Qwen2.5-7B-Instruct --trust-remote-code',
       ),
+      'user_data/CMD_FLAGS.txt': file('# Only used by the one-click installer.', '--listen --share'),
     },
-    expected: [at('exposed-without-auth', 'run-webui.sh', 4), at('trust-remote-code', 'run-webui.sh', 4)],
+    expected: [
+      at('exposed-without-auth', 'run-webui.sh', 4),
+      at('trust-remote-code', 'run-webui.sh', 4),
+      at('exposed-without-auth', 'user_data/CMD_FLAGS.txt', 2),
+      at('public-tunnel', 'user_data/CMD_FLAGS.txt', 2),
+    ],
     hardened: {
       'run-webui.sh': file(
         '#!/usr/bin/env bash',
         'cd /opt/text-generation-webui',
         'source venv/bin/activate',
         'python server.py --listen --gradio-auth-path /etc/tgw/auth.txt --api --api-key "$TGW_API_KEY" --model Qwen2.5-7B-Instruct',
+      ),
+      'user_data/CMD_FLAGS.txt': file(
+        '# Only used by the one-click installer.',
+        '--gradio-auth-path /etc/tgw/auth.txt',
       ),
     },
   },

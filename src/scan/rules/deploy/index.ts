@@ -5,10 +5,13 @@ import { authDisabled } from './auth-disabled.ts';
 import { exposedWithoutAuth } from './exposed-without-auth.ts';
 import { gradioAppExposed } from './gradio-app-exposed.ts';
 import { inlineSecret } from './inline-secret.ts';
+import { litellmDbFailOpen } from './litellm-db-fail-open.ts';
 import { litellmInlineKey } from './litellm-inline-key.ts';
 import { litellmNoMasterKey } from './litellm-no-master-key.ts';
 import { llamaRpcExposed } from './llama-rpc-exposed.ts';
 import { llamaServerAgentTools } from './llama-server-agent-tools.ts';
+import { llamaServerWriteEndpoints } from './llama-server-write-endpoints.ts';
+import { localaiHardeningOff } from './localai-hardening-off.ts';
 import { ollamaOpenOrigins } from './ollama-open-origins.ts';
 import { openWebuiOpenSignup } from './open-webui-open-signup.ts';
 import { privilegedContainer } from './privileged-container.ts';
@@ -17,6 +20,7 @@ import { rootContainer } from './root-container.ts';
 import { trustRemoteCode } from './trust-remote-code.ts';
 import { unpinnedImage } from './unpinned-image.ts';
 import { vllmDevMode } from './vllm-dev-mode.ts';
+import { vllmRequestChatTemplate } from './vllm-request-chat-template.ts';
 import { vllmRuntimeLora } from './vllm-runtime-lora.ts';
 import { vulnerableServerImage } from './vulnerable-server-image.ts';
 
@@ -30,11 +34,15 @@ export const DEPLOY_RULES: readonly Rule<DeploySubject>[] = [
   publicTunnel,
   llamaRpcExposed,
   llamaServerAgentTools,
+  llamaServerWriteEndpoints,
   vllmDevMode,
   inlineSecret,
   litellmInlineKey,
   trustRemoteCode,
   vllmRuntimeLora,
+  vllmRequestChatTemplate,
+  localaiHardeningOff,
+  litellmDbFailOpen,
   ollamaOpenOrigins,
   privilegedContainer,
   rootContainer,

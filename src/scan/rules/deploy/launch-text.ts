@@ -32,6 +32,8 @@ export function launchLabel(l: Launch): string {
       return 'the environment file';
     case 'litellm-config':
       return 'the LiteLLM config';
+    case 'tgw-flags':
+      return 'text-generation-webui CMD_FLAGS.txt';
     case 'python-app':
       return `app launch() at line ${l.line}`;
     case 'shell':
