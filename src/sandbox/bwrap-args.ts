@@ -63,8 +63,7 @@ export function straceArgv(logPath: string, syscalls: readonly string[], argv: r
     '--seccomp-bpf', // stop only on the traced calls: much cheaper than stopping on every one
     '-e',
     `trace=${syscalls.join(',')}`,
-    '-e',
-    'signal=none',
+    // No `-e signal=none`: it also drops the "+++ killed by SIGSEGV +++" lines that show crashes.
     '-o',
     logPath,
     '--',

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Finding } from '../../src/core/finding.ts';
 import { runSandboxed, type SandboxOptions, SandboxUnavailableError } from '../../src/sandbox/index.ts';
+import { buildNpy } from '../fixtures/npy-writer.ts';
 import {
   benignPickle,
   connectPickle,
@@ -217,6 +218,23 @@ describe('loaders', () => {
       assert.match(r.errors[0]!, new RegExp(`Python module ${module} \\(pip install ${module}\\)`));
     });
 
+  it('numpy: detonates an object array whose data is a pickle, and loads plain floats cleanly', async () => {
+    const evil = join(TMP, 'evil.npy');
+    writeFileSync(evil, buildNpy({ descr: '|O', shape: [1], data: osSystemPickle('id') }));
+    const benign = join(TMP, 'benign.npy');
+    writeFileSync(benign, buildNpy({ descr: '<f8', shape: [2], data: new Uint8Array(16) }));
+    const r = await runSandboxed({ loader: 'numpy', models: [evil], env: ENV, cwd: TMP });
+    if (!importable('numpy')) {
+      assert.equal(r.loaderMissing, 'numpy');
+      return;
+    }
+    const argvs = only(r.findings, 'sandbox/exec').map((f) => (f.evidence as { argv: string[] }).argv);
+    assert.deepEqual(argvs, [['sh', '-c', 'id'], ['id']], 'the shell, then the program it started');
+    const clean = await runSandboxed({ loader: 'numpy', models: [benign], env: ENV, cwd: TMP });
+    assert.deepEqual(clean.findings, []);
+    assert.match(clean.stdoutTail, /loaded numpy\.ndarray/);
+  });
+
   it('refuses a loader without exactly one model', async () => {
     await assert.rejects(runSandboxed({ loader: 'pickle', models: [], env: ENV }), /exactly one --model/);
   });
@@ -329,6 +347,16 @@ describe('the boundary itself', () => {
       [],
     );
     rmSync(sock, { force: true });
+  });
+
+  it('reports a crash as a resource-limit finding, and a plain failure as nothing', async () => {
+    const crash = await runSandboxed({ command: ['python3', '-c', 'import os; os.abort()'], env: ENV });
+    const limit = only(crash.findings, 'sandbox/resource-limit');
+    assert.equal(limit.length, 1, JSON.stringify(crash.findings));
+    assert.equal((limit[0]!.evidence as { signal: string }).signal, 'SIGABRT');
+    const failing = await runSandboxed({ command: ['python3', '-c', 'raise SystemExit(4)'], env: ENV });
+    assert.equal(failing.exitCode, 4);
+    assert.deepEqual(failing.findings, []);
   });
 
   it('reports a mount attempt as a privileged call', async () => {
