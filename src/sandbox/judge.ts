@@ -222,7 +222,7 @@ function judgeNetwork(
   const loopback = isLoopback(o.address) || (o.syscall === 'bind' && /^(0\.0\.0\.0|::)$/.test(o.address));
   if (loopback && ctx.allowNet === 'loopback') return undefined;
   const severity: Severity = loopback ? 'medium' : ctx.profile === 'load' ? 'critical' : 'high';
-  const verb = o.syscall === 'bind' ? 'listen on' : o.syscall === 'sendto' ? 'send to' : 'connect to';
+  const verb = o.syscall === 'bind' ? 'listen on' : o.syscall.startsWith('send') ? 'send to' : 'connect to';
   return {
     meta: SANDBOX_NETWORK,
     key: `${o.syscall}\0${target}`,

@@ -57,6 +57,8 @@ export const TRACED_SYSCALLS = [
   'connect',
   'bind',
   'sendto',
+  'sendmsg',
+  'sendmmsg',
   'mount',
   'umount2',
   'pivot_root',
@@ -104,6 +106,9 @@ const PATH_ARG: Record<string, { dirfd: number; path: number }> = {
   linkat: { dirfd: 2, path: 3 },
   symlinkat: { dirfd: 1, path: 2 },
 };
+
+/** Which argument holds the socket address of each network call. */
+const ADDRESS_ARG: Record<string, number> = { connect: 1, bind: 1, sendto: 4, sendmsg: 1, sendmmsg: 1 };
 
 const WRITE_FLAGS = /\b(O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND)\b/;
 
@@ -196,8 +201,9 @@ function classify(ev: SyscallEvent, cwd: string): Observation | undefined {
     const path = pathOf(ev, pathIndex) ?? '?';
     return { ...b, kind: 'exec', path, argv: decodeStringArray(ev.args[pathIndex + 1] ?? '') };
   }
-  if (ev.name === 'connect' || ev.name === 'bind' || ev.name === 'sendto') {
-    const addr = ev.args[ev.name === 'sendto' ? 4 : 1] ?? '';
+  if (ev.name in ADDRESS_ARG) {
+    // sendmsg/sendmmsg carry the address inside the message header (msg_name={sa_family=...}).
+    const addr = ev.args[ADDRESS_ARG[ev.name]!] ?? '';
     const parsed = parseSockaddr(addr);
     // sendto on a connected socket carries no address: the connect was already observed.
     if (!parsed) return undefined;

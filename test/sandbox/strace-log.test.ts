@@ -204,6 +204,26 @@ describe('observe', () => {
     ]);
   });
 
+  it('reads the address inside sendmsg and ignores sends on connected sockets', () => {
+    const obs = launched(`4327  execve("/bin/sh", ["sh"], 0x1 /* 1 vars */) = 0
+4327  sendmsg(3<socket:[509110]>, {msg_name={sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("192.0.2.7")}, msg_namelen=16, msg_iov=[{iov_base="x", iov_len=1}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, 0) = -1 ENETUNREACH (Network is unreachable)
+4327  sendto(3<socket:[1]>, "x", 1, 0, NULL, 0) = 1
+`);
+    assert.deepEqual(obs, [
+      {
+        pid: 4327,
+        syscall: 'sendmsg',
+        ok: false,
+        errno: 'ENETUNREACH',
+        line: 8,
+        kind: 'network',
+        family: 'AF_INET',
+        address: '192.0.2.7',
+        port: 53,
+      },
+    ]);
+  });
+
   it('tells reads from writes by the open flags', () => {
     const obs = launched(`4327  execve("/bin/sh", ["sh"], 0x1 /* 1 vars */) = 0
 4327  openat(AT_FDCWD</>, "/a", O_RDONLY|O_CLOEXEC) = 3</a>
