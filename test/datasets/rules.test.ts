@@ -286,15 +286,15 @@ test('executable-payload: pickles in blobs and in base64, base64 shell and Pytho
 });
 
 test('past the cap, records are counted and totalled per kind in one finding', () => {
-  const records = Array.from({ length: 230 }, (_, i) =>
+  const records = Array.from({ length: 80 }, (_, i) =>
     record({ prompt: `Contact user${i}@example.org`, answer: 'OK.' }, i),
   );
   const findings = runRules(records, { record: [pii], set: [] });
-  assert.equal(findings.length, 201);
+  assert.equal(findings.length, 51);
   const total = findings.at(-1);
-  assert.equal(total?.evidence?.flaggedRecords, 230);
+  assert.equal(total?.evidence?.flaggedRecords, 80);
   assert.equal(total?.evidence?.unreportedRecords, 30);
-  assert.deepEqual(total?.evidence?.counts, { email: 230 });
+  assert.deepEqual(total?.evidence?.counts, { email: 80 });
   assert.deepEqual(total?.location, FILE);
 });
 

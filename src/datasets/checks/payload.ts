@@ -17,8 +17,13 @@ export interface Payload {
   excerpt: string;
 }
 
-/** Base64 runs long enough to hold a payload (a 30-byte pickle or a one-line command). */
-const BASE64_RUN = /[A-Za-z0-9+/_-]{40,}={0,2}/g;
+/**
+ * Base64 runs long enough to hold a payload (a one-line command), or shorter runs that start like a pickle
+ * (`gA…` is base64 for the PROTO byte 0x80): a minimal pickle is about twenty bytes.
+ */
+const BASE64_RUN = /(?<![A-Za-z0-9+/_-])(?:gA[A-Za-z0-9+/_-]{14,}|[A-Za-z0-9+/_-]{40,})={0,2}/g;
+/** Texts shorter than this hold no run worth decoding. */
+export const MIN_PAYLOAD_TEXT = 16;
 /** Runs decoded per text and bytes decoded per run: bounded work on hostile input. */
 const MAX_RUNS = 8;
 const MAX_DECODED = 64 * 1024;
@@ -129,7 +134,7 @@ export function payloadsInText(text: string): Payload[] {
     const bytes = Buffer.from(text, 'latin1');
     if (looksLikePickle(bytes)) out.push(picklePayload(bytes, 'latin1'));
   }
-  if (text.length < 40) return out;
+  if (text.length < MIN_PAYLOAD_TEXT) return out;
   let runs = 0;
   for (const m of text.matchAll(BASE64_RUN)) {
     if (++runs > MAX_RUNS) break;

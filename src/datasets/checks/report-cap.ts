@@ -5,8 +5,9 @@
 import type { Finding, Location } from '../../core/finding.ts';
 import type { RuleMeta } from '../../core/rule.ts';
 
-/** Records reported one by one per rule and file before the rule only counts. */
-export const DEFAULT_RECORD_CAP = 200;
+/** Records reported one by one per rule and file before the rule only counts: below the handler's own cap
+ * per rule (100 findings), so the total with its per-kind counts is never folded into a "+N more". */
+export const DEFAULT_RECORD_CAP = 50;
 /** Distinct kinds (hosts, PII kinds) a total keeps; the rest are summed under `other`. */
 const MAX_KINDS = 1000;
 

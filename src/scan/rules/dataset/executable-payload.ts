@@ -1,5 +1,10 @@
 import type { RuleMeta } from '../../../core/rule.ts';
-import { type Payload, payloadsInBytes, payloadsInText } from '../../../datasets/checks/payload.ts';
+import {
+  MIN_PAYLOAD_TEXT,
+  type Payload,
+  payloadsInBytes,
+  payloadsInText,
+} from '../../../datasets/checks/payload.ts';
 import { recordFinding } from '../../../datasets/checks/record-finding.ts';
 import { RecordReportCap } from '../../../datasets/checks/report-cap.ts';
 import { statefulRule } from '../../../datasets/checks/stateful-rule.ts';
@@ -17,9 +22,6 @@ const meta: RuleMeta = {
   ],
   fix: 'Never unpickle a cell or decode-and-run a string from a data set. Remove the record; if a column holds pickled Python objects by design, convert it to plain values (JSON, Arrow types) with a trusted tool first.',
 };
-
-/** Text values shorter than this cannot hold a base64 payload worth decoding; checked without a regex. */
-const MIN_TEXT = 40;
 
 function describe(p: Payload): string {
   const where =
@@ -42,7 +44,7 @@ function start(): RecordPass {
         for (const payload of payloadsInBytes(blob.bytes)) found.push({ field: blob.field, payload });
       }
       for (const t of record.texts) {
-        if (t.text.length < MIN_TEXT && t.text.charCodeAt(0) !== 0x80) continue;
+        if (t.text.length < MIN_PAYLOAD_TEXT && t.text.charCodeAt(0) !== 0x80) continue;
         for (const payload of payloadsInText(t.text)) found.push({ field: t.field, payload });
       }
       if (found.length === 0 || !cap.take(new Map(found.map((f) => [f.payload.kind, 1])))) return [];
