@@ -161,7 +161,8 @@ export async function runSandboxed(options: SandboxOptions): Promise<SandboxResu
   const subject = models[0] ?? (options.command ?? []).join(' ');
 
   const observing = options.observe !== false;
-  if (observing) await checkSandbox(tools);
+  // Always, observed or not: a sandbox that cannot be built must fail here, never run the command bare.
+  await checkSandbox(tools);
   const workDir = mkdtempSync(join(tmpdir(), 'parapet-sandbox-'));
   const logPath = join(workDir, 'strace.log');
   const sandboxed = [tools.bwrap, ...bwrapArgv(plan, command)];

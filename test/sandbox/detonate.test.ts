@@ -399,6 +399,18 @@ describe('the boundary itself', () => {
     assert.equal(existsSync(marker), false);
   });
 
+  it('runs a program from a hidden directory only when --read exposes it', async () => {
+    const tools = join(TMP, 'tools');
+    mkdirSync(tools, { recursive: true });
+    const script = join(tools, 'hello.sh');
+    writeFileSync(script, '#!/bin/sh\necho hello-from-tools\n');
+    chmodSync(script, 0o755);
+    await assert.rejects(runSandboxed({ command: [script], env: ENV }), /expose it with --read/);
+    const r = await runSandboxed({ command: [script], env: ENV, read: [tools] });
+    assert.match(r.stdoutTail, /hello-from-tools/);
+    assert.deepEqual(r.findings, []);
+  });
+
   it('refuses a command it cannot find inside the sandbox', async () => {
     await assert.rejects(
       runSandboxed({ command: ['no-such-program-xyz'], env: ENV }),
