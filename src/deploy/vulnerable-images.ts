@@ -1,6 +1,6 @@
 /**
  * Known-vulnerable server releases, matched against the version an image tag carries (`ollama/ollama:0.1.33`,
- * `vllm/vllm-openai:v0.11.0`, `ghcr.io/berriai/litellm:main-v1.82.7`). The table itself is the live probe's
+ * `vllm/vllm-openai:v0.11.0`, `ghcr.io/berriai/litellm:main-v1.83.4`). The table itself is the live probe's
  * (src/probe/cves.ts, each entry with its source), so a static scan and a probe of the running server agree.
  */
 import { KNOWN_VULNERABILITIES, type KnownVulnerability, vulnerabilitiesFor } from '../probe/cves.ts';
@@ -26,14 +26,21 @@ export function versionOfTag(tag: string | undefined): string | undefined {
   return m === null ? undefined : m[1];
 }
 
-/** The table's entries that cover `version` of `server`. */
+/**
+ * The table's entries that cover `version` of `server`'s image. Entries about a registry package only (the
+ * LiteLLM PyPI compromise) are left out: the image of that version was built from clean source.
+ */
 export function vulnerabilitiesOf(server: ServerKind, version: string): KnownVulnerability[] {
   const product = PRODUCT[server];
-  return product === undefined ? [] : vulnerabilitiesFor(product, version);
+  return product === undefined ? [] : vulnerabilitiesFor(product, version).filter((v) => !v.packageOnly);
 }
 
 /** Every source the table cites for the servers an image can be recognised as. */
 export function vulnerabilitySources(): string[] {
   const products = new Set(Object.values(PRODUCT));
-  return [...new Set(KNOWN_VULNERABILITIES.filter((v) => products.has(v.product)).map((v) => v.source))];
+  return [
+    ...new Set(
+      KNOWN_VULNERABILITIES.filter((v) => products.has(v.product) && !v.packageOnly).map((v) => v.source),
+    ),
+  ];
 }

@@ -16,6 +16,12 @@ export interface KnownVulnerability {
   introduced?: string;
   fixed?: string;
   versions?: string[];
+  /**
+   * Only the package as published to a registry was affected, not the project's own container images (the
+   * LiteLLM PyPI compromise: the official proxy image was built from clean source). The static image check
+   * skips these; a running server announcing the version may be either, so the probe keeps them.
+   */
+  packageOnly?: boolean;
   source: string;
 }
 
@@ -48,9 +54,10 @@ export const KNOWN_VULNERABILITIES: readonly KnownVulnerability[] = [
     product: 'ollama',
     id: 'CVE-2026-7482',
     title: '"Bleeding Llama": heap out-of-bounds read through /api/create, leaked through /api/push',
-    severity: 'high',
+    // CVSS 9.1 (GHSA-x8qc-fggm-mpqg); unauthenticated on a default Ollama, memory holds keys and prompts.
+    severity: 'critical',
     fixed: '0.17.1',
-    source: 'https://nvd.nist.gov/vuln/detail/CVE-2026-7482',
+    source: 'https://github.com/advisories/GHSA-x8qc-fggm-mpqg',
   },
   {
     product: 'vllm',
@@ -66,8 +73,10 @@ export const KNOWN_VULNERABILITIES: readonly KnownVulnerability[] = [
     id: 'CVE-2026-22807',
     title: 'auto_map code in a model repository runs at load even without trust_remote_code',
     severity: 'high',
+    // GHSA-2pc9-4j83-qjmr: >= 0.10.1, < 0.14.0.
+    introduced: '0.10.1',
     fixed: '0.14.0',
-    source: 'https://nvd.nist.gov/vuln/detail/CVE-2026-22807',
+    source: 'https://github.com/advisories/GHSA-2pc9-4j83-qjmr',
   },
   {
     product: 'open-webui',
@@ -79,11 +88,22 @@ export const KNOWN_VULNERABILITIES: readonly KnownVulnerability[] = [
   },
   {
     product: 'litellm',
-    id: 'LITELLM-2026-PYPI-COMPROMISE',
+    id: 'MAL-2026-2144',
     title: 'A compromised PyPI release (TeamPCP, 2026-03-24) that steals credentials from the host',
     severity: 'critical',
     versions: ['1.82.7', '1.82.8'],
-    source: 'https://osv.dev/list?ecosystem=PyPI&q=litellm',
+    // LiteLLM's security update: users of the official proxy Docker image were not affected.
+    packageOnly: true,
+    source: 'https://docs.litellm.ai/blog/security-update-march-2026',
+  },
+  {
+    product: 'litellm',
+    id: 'CVE-2026-42208',
+    title: "SQL injection in the proxy's API-key verification, before authentication",
+    severity: 'critical',
+    introduced: '1.81.16',
+    fixed: '1.83.7',
+    source: 'https://github.com/advisories/GHSA-r75f-5x8p-qvmc',
   },
   {
     product: 'gradio',

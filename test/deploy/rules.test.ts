@@ -424,16 +424,21 @@ test('vllm-dev-mode is critical when the server is exposed; runtime LoRA "false"
   );
 });
 
-test('images: compromised LiteLLM is critical; digests and versioned tags are pinned', async () => {
+test('images: LiteLLM in the SQL-injection range is critical, not the PyPI compromise; fixed releases are quiet', async () => {
   const image = (ref: string) => lines('services:', '  s:', `    image: ${ref}`);
   const litellm = hits(
     await audit('compose.yml', image('ghcr.io/berriai/litellm:main-v1.82.7')),
     'deploy/vulnerable-server-image',
   );
   assert.equal(litellm[0]?.severity, 'critical');
+  // The official image of 1.82.7 was not the compromised PyPI artifact: only CVE-2026-42208 applies.
+  assert.deepEqual(
+    (litellm[0]?.evidence?.advisories as { id: string }[]).map((a) => a.id),
+    ['CVE-2026-42208'],
+  );
   assert.equal(
     hits(
-      await audit('compose.yml', image('ghcr.io/berriai/litellm:main-v1.82.6')),
+      await audit('compose.yml', image('ghcr.io/berriai/litellm:main-v1.83.7')),
       'deploy/vulnerable-server-image',
     ).length,
     0,

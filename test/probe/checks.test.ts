@@ -37,7 +37,12 @@ describe('version -> CVE', () => {
     assert.ok(vulnerabilitiesFor('vllm', '0.10.2').some((v) => v.id === 'CVE-2025-62164'));
     assert.ok(!vulnerabilitiesFor('vllm', '0.10.1').some((v) => v.id === 'CVE-2025-62164'));
     assert.ok(vulnerabilitiesFor('litellm', '1.82.7').some((v) => v.severity === 'critical'));
-    assert.deepEqual(vulnerabilitiesFor('litellm', '1.82.9'), []);
+    // 1.82.9 is clean of the compromise but inside CVE-2026-42208's range (1.81.16 to before 1.83.7).
+    assert.deepEqual(
+      vulnerabilitiesFor('litellm', '1.82.9').map((v) => v.id),
+      ['CVE-2026-42208'],
+    );
+    assert.deepEqual(vulnerabilitiesFor('litellm', '1.83.7'), []);
     assert.deepEqual(vulnerabilitiesFor('ollama', 'not-a-version'), []);
     assert.deepEqual(vulnerabilitiesFor('parapet', '0.0.1'), []);
   });
