@@ -137,11 +137,11 @@ export async function runSandboxed(options: SandboxOptions): Promise<SandboxResu
 
   // Python: find the real interpreter on the host, so shims under the hidden home are not needed inside.
   const arg0 = options.command?.[0];
+  // Asked on the host with the user's own environment (PYENV_VERSION, VIRTUAL_ENV...): it is their interpreter.
+  const hostEnv = { ...(options.env ?? process.env), HOME: process.env.HOME };
   let python: PythonInstall | undefined;
-  if (options.loader !== undefined)
-    python = await locatePython(options.python ?? 'python3', { ...env, HOME: process.env.HOME });
-  else if (arg0 !== undefined && isPythonCommand(arg0))
-    python = await locatePython(arg0, { ...env, HOME: process.env.HOME });
+  if (options.loader !== undefined) python = await locatePython(options.python ?? 'python3', hostEnv);
+  else if (arg0 !== undefined && isPythonCommand(arg0)) python = await locatePython(arg0, hostEnv);
   const plan = planMounts({
     cwd,
     home: env.HOME,
