@@ -12,6 +12,7 @@ import { sandboxCommand } from '../../src/cli/commands/sandbox.ts';
 import { ParapetError } from '../../src/core/errors.ts';
 import { assertNoStackTrace, assertUsageError, captureIO, type Outcome } from '../fixtures/cli-io.ts';
 import { benignPickle, osSystemPickle } from '../fixtures/sandbox/payloads.ts';
+import { sarifValidator } from '../fixtures/sarif-schema.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'parapet-sandbox-cli-'));
 after(() => rmSync(TMP, { recursive: true, force: true }));
@@ -68,6 +69,24 @@ describe('parapet sandbox (CLI)', () => {
     assert.doesNotMatch(o.stderr, /uid=0/);
     const sarif = JSON.parse(readFileSync(out, 'utf8')) as { runs: { results: { ruleId: string }[] }[] };
     assert.ok(sarif.runs[0]!.results.some((r) => r.ruleId === 'sandbox/exec'));
+    const validate = sarifValidator();
+    assert.ok(validate(sarif), JSON.stringify(validate.errors));
+    // A command line as the location (no model) must still make valid SARIF.
+    const cmdOut = join(TMP, 'cmd.sarif');
+    const o2 = await cli([
+      '-f',
+      'sarif',
+      '-o',
+      cmdOut,
+      '--quiet',
+      '--',
+      'sh',
+      '-c',
+      'id -u > /dev/null; cat ~/.ssh/id_rsa',
+    ]);
+    assert.equal(o2.code, 1, o2.stderr);
+    const cmdSarif = JSON.parse(readFileSync(cmdOut, 'utf8'));
+    assert.ok(validate(cmdSarif), JSON.stringify(validate.errors));
   });
 
   it('exits 3 when the loader library is missing, naming it', async () => {
