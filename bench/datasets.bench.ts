@@ -11,8 +11,9 @@
  *
  * Printed per file and mode: records, seconds, records/s, MB/s, peak RSS, and the ratio of the mode's time to
  * the plain read measured in this same invocation. Timings are printed, never asserted (the machine is
- * shared). What is checked is the issue's memory bound (peak RSS under 300 MB) and that every mode read every
- * record: a failed check sets exit code 1 after everything is printed.
+ * shared). What is checked is the issue's memory bound (peak RSS under 300 MB), that every mode read every
+ * record, and that the planted trigger (1% of records) is found: a failed check sets exit code 1 after
+ * everything is printed.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -40,12 +41,14 @@ type Mode = (typeof MODES)[number];
 const DEFAULT_ROWS_PER_GROUP = 10_000;
 /** One record in this many carries the planted trigger and its fixed answer (1%, the issue's poisoning rate). */
 const POISON_EVERY = 100;
+const TRIGGER_RULE = 'dataset/backdoor-trigger';
 
 interface WorkerResult {
   records: number;
   ms: number;
   peakRssMb: number;
-  findings: number;
+  /** Findings by rule id. */
+  findings: Record<string, number>;
 }
 
 const WORDS =
@@ -116,7 +119,7 @@ async function worker(mode: Mode, format: DatasetFormat, path: string): Promise<
   const src = openFileSource(path);
   const start = performance.now();
   let records = 0;
-  let findings = 0;
+  const findings: Record<string, number> = {};
   try {
     if (mode === 'plain') {
       const items = readDatasetItems(src, format);
@@ -137,7 +140,7 @@ async function worker(mode: Mode, format: DatasetFormat, path: string): Promise<
         mode === 'trigger' ? { recordRules: [], setRules: DATASET_SET_RULES } : {};
       const report = await scanDataset(src, ctx, format, options);
       records = report.summary.records;
-      findings = ctx.result.findings.length;
+      for (const f of ctx.result.findings) findings[f.ruleId] = (findings[f.ruleId] ?? 0) + 1;
     }
   } finally {
     src.close();
@@ -205,8 +208,18 @@ async function main(): Promise<void> {
         console.log(
           `  ${mode.padEnd(8)} ${r.records} records  ${s.toFixed(1)} s  ${Math.round(r.records / s)} rec/s  ` +
             `${(mb / s).toFixed(1)} MB/s  peak RSS ${r.peakRssMb.toFixed(0)} MB${rssOk ? '' : ` (OVER ${RSS_LIMIT_MB})`}` +
-            `${mode === 'plain' ? '' : `  ${r.findings} findings`}${ratio}${recordsOk ? '' : '  (RECORD COUNT DIFFERS)'}`,
+            `${ratio}${recordsOk ? '' : '  (RECORD COUNT DIFFERS)'}`,
         );
+        if (mode !== 'plain') {
+          const found = Object.entries(r.findings).map(([id, n]) => `${id} ${n}`);
+          // The planted trigger (1% of records, one fixed answer) must be found when the rule is registered.
+          const searched = DATASET_SET_RULES.some((rule) => rule.meta.id === TRIGGER_RULE);
+          const missed = searched && r.findings[TRIGGER_RULE] === undefined;
+          if (missed) failed = true;
+          console.log(
+            `           findings: ${found.join(', ') || 'none'}${missed ? '  (PLANTED TRIGGER NOT FOUND)' : ''}`,
+          );
+        }
       }
     }
   } finally {
