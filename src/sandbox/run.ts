@@ -266,6 +266,13 @@ export async function runSandboxed(options: SandboxOptions): Promise<SandboxResu
     errors.push(
       `the ${options.loader} loader cannot run: Python module ${line} is not installed for ${python?.executable}`,
     );
+  } else if (options.loader !== undefined && !timedOut && exit.code !== 0) {
+    // A load that failed did not run to its end: whatever the rest of the file holds was not observed.
+    const last = stderrTail.trim().split('\n').pop() ?? '';
+    const how = exit.code === null ? `was killed by ${exit.signal}` : `exited with status ${exit.code}`;
+    errors.push(
+      `the ${options.loader} loader ${how}: the file did not load completely${last ? ` (${last.slice(0, 200)})` : ''}`,
+    );
   }
   return result;
 }

@@ -182,6 +182,17 @@ describe('parapet sandbox detonates malicious pickles', () => {
     assert.equal(existsSync(victim), false);
   });
 
+  it('near miss: a truncated benign pickle is incomplete, never clean', async () => {
+    const whole = benignPickle();
+    const r = await detonate(whole.subarray(0, whole.length - 3));
+    assert.deepEqual(r.findings, []);
+    assert.equal(r.errors.length, 1);
+    assert.match(
+      r.errors[0]!,
+      /pickle loader exited with status 1: the file did not load completely \(.*Error/,
+    );
+  });
+
   it('loads a benign pickle with no findings', async () => {
     const r = await detonate(benignPickle());
     assert.deepEqual(r.findings, []);

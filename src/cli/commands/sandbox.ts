@@ -61,7 +61,8 @@ Exit codes:
   0  the command ran and nothing at or above --fail-on was observed
   1  findings at or above --fail-on (default: high)
   2  usage error
-  3  incomplete: the sandbox could not be built, a load timed out, or a loader's library is missing
+  3  incomplete: the sandbox could not be built, a load timed out, a loader's library is missing, or the
+     loader failed on the file (the rest of it was never loaded, so never observed)
 
 Examples:
   parapet sandbox --model suspicious.pkl --loader pickle
