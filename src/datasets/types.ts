@@ -94,6 +94,11 @@ export interface RecordPass {
   check(record: DatasetRecord, where: RecordLocation): Finding[];
   /** After the last record: one total for what the pass stopped reporting record by record, if anything. */
   finish?(file: Location): Finding[];
+  /**
+   * True when the record just checked was flagged, even if `check` returned nothing because the pass is past
+   * its report cap. The handler's summary counts flagged records with it; without it, only reported ones.
+   */
+  lastFlagged?(): boolean;
 }
 
 /**
