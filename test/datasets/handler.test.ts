@@ -153,6 +153,30 @@ describe('scanDataset', () => {
     assert.equal(summary.flaggedRecords, 250);
   });
 
+  it('counts records a rule flagged past its own report cap (lastFlagged) in the summary', async () => {
+    let last = false;
+    const capped: RecordRule = {
+      meta: markerMeta,
+      check: () => [],
+      start: () => ({
+        check(record) {
+          last = record.texts.some((t) => t.text.includes(MARKER));
+          return [];
+        },
+        lastFlagged: () => last,
+      }),
+    };
+    const { result, summary } = await scan(utf8(jsonl(chatSet(40, [1, 2, 3]))), 'd.jsonl', 'jsonl', {
+      recordRules: [capped],
+      setRules: [],
+    });
+    assert.equal(summary.flaggedRecords, 3);
+    assert.deepEqual(
+      result.findings.map((f) => f.ruleId),
+      ['dataset/summary'],
+    );
+  });
+
   it('reports a few bad lines in the summary, but a mostly broken file as unreadable', async () => {
     const good = jsonl(chatSet(99));
     const few = await scan(utf8(`${good}{"messages": [oops\n`), 'a.jsonl', 'jsonl');

@@ -139,6 +139,10 @@ export async function scanDataset(
       if (found !== undefined && found.length > 0) {
         flagged = true;
         sink.push(found);
+      } else if (
+        p.run((pass: RecordPass) => pass.lastFlagged?.() === true, `record ${record.index}`) === true
+      ) {
+        flagged = true; // past the rule's own report cap: counted, not reported
       }
     }
     for (const p of setPasses) p.run((pass: SetPass) => pass.observe(record), `record ${record.index}`);
