@@ -433,7 +433,7 @@ test('images: LiteLLM in the SQL-injection range is critical, not the PyPI compr
   assert.equal(litellm[0]?.severity, 'critical');
   // The official image of 1.82.7 was not the compromised PyPI artifact: only CVE-2026-42208 applies.
   assert.deepEqual(
-    (litellm[0]?.evidence?.advisories as { id: string }[]).map((a) => a.id),
+    ((litellm[0]?.evidence?.advisories ?? []) as { id: string }[]).map((a) => a.id),
     ['CVE-2026-42208'],
   );
   assert.equal(

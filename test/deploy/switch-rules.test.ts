@@ -116,3 +116,35 @@ test('CMD_FLAGS.txt: the flags of text-generation-webui, comments ignored, lines
   // Not the flags file: another .txt is not read.
   assert.equal((await audit('FLAGS.txt', lines('--listen'))).analysed, false);
 });
+
+test('vllm-api-key-partial: a keyed vLLM published beyond its host; no key is the other rule; loopback is quiet', async () => {
+  const id = 'deploy/vllm-api-key-partial';
+  const run = (flags: string) => lines('#!/bin/sh', `vllm serve Qwen/Qwen2.5-7B-Instruct ${flags}`);
+  assert.deepEqual(
+    hits(await audit('s.sh', run('--host 0.0.0.0 --api-key "$KEY"')), id).map((f) => f.location.line),
+    [2],
+  );
+  const keyless = await audit('s.sh', run('--host 0.0.0.0'));
+  assert.deepEqual(hits(keyless, id), []);
+  assert.equal(hits(keyless, 'deploy/exposed-without-auth').length, 1);
+  assert.deepEqual(hits(await audit('s.sh', run('--host 127.0.0.1 --api-key "$KEY"')), id), []);
+});
+
+test('ollama-request-logging: on for Ollama or a bare .env; another server with the name is quiet', async () => {
+  const id = 'deploy/ollama-request-logging';
+  assert.equal(hits(await audit('.env', lines('OLLAMA_DEBUG_LOG_REQUESTS=true')), id).length, 1);
+  assert.equal(hits(await audit('.env', lines('OLLAMA_DEBUG_LOG_REQUESTS=false')), id).length, 0);
+  const compose = (image: string) =>
+    lines(
+      'services:',
+      '  s:',
+      `    image: ${image}`,
+      '    environment:',
+      '      - OLLAMA_DEBUG_LOG_REQUESTS=1',
+    );
+  assert.deepEqual(
+    hits(await audit('compose.yaml', compose('ollama/ollama:0.17.1')), id).map((f) => f.location.line),
+    [5],
+  );
+  assert.deepEqual(hits(await audit('compose.yaml', compose('vllm/vllm-openai:v0.14.0')), id), []);
+});

@@ -13,12 +13,14 @@ import { llamaServerAgentTools } from './llama-server-agent-tools.ts';
 import { llamaServerWriteEndpoints } from './llama-server-write-endpoints.ts';
 import { localaiHardeningOff } from './localai-hardening-off.ts';
 import { ollamaOpenOrigins } from './ollama-open-origins.ts';
+import { ollamaRequestLogging } from './ollama-request-logging.ts';
 import { openWebuiOpenSignup } from './open-webui-open-signup.ts';
 import { privilegedContainer } from './privileged-container.ts';
 import { publicTunnel } from './public-tunnel.ts';
 import { rootContainer } from './root-container.ts';
 import { trustRemoteCode } from './trust-remote-code.ts';
 import { unpinnedImage } from './unpinned-image.ts';
+import { vllmApiKeyPartial } from './vllm-api-key-partial.ts';
 import { vllmDevMode } from './vllm-dev-mode.ts';
 import { vllmRequestChatTemplate } from './vllm-request-chat-template.ts';
 import { vllmRuntimeLora } from './vllm-runtime-lora.ts';
@@ -27,6 +29,7 @@ import { vulnerableServerImage } from './vulnerable-server-image.ts';
 /** Rules over one deployment file's launches. */
 export const DEPLOY_RULES: readonly Rule<DeploySubject>[] = [
   exposedWithoutAuth,
+  vllmApiKeyPartial,
   authDisabled,
   openWebuiOpenSignup,
   litellmNoMasterKey,
@@ -44,6 +47,7 @@ export const DEPLOY_RULES: readonly Rule<DeploySubject>[] = [
   localaiHardeningOff,
   litellmDbFailOpen,
   ollamaOpenOrigins,
+  ollamaRequestLogging,
   privilegedContainer,
   rootContainer,
   vulnerableServerImage,

@@ -1,4 +1,5 @@
 /** What the deploy/* rules share: how a launch is named in a message, its environment once, redaction. */
+import { isTrue } from '../../../deploy/argv.ts';
 import type { EnvValue, Launch, ServerKind } from '../../../deploy/types.ts';
 
 /** Human names of the servers, as their projects write them. */
@@ -73,4 +74,29 @@ export function serverFirst(launches: readonly Launch[]): Launch[] {
     ...launches.filter((l) => l.server !== undefined),
     ...launches.filter((l) => l.server === undefined),
   ];
+}
+
+/**
+ * Each place one of `names` is set to a true value for `server`: the server's launches first, then
+ * launches that run no recognised server (a .env file, a script's exports), once per line; a launch of
+ * another server does not count, since the variable means nothing to it.
+ */
+export function trueSettings(
+  launches: readonly Launch[],
+  server: ServerKind,
+  names: readonly string[],
+): { launch: Launch; name: string; env: EnvValue }[] {
+  const out: { launch: Launch; name: string; env: EnvValue }[] = [];
+  const seen = new Set<string>();
+  for (const launch of serverFirst(launches)) {
+    if (launch.server !== undefined && launch.server !== server) continue;
+    const name = names.find((n) => launch.env.has(n));
+    const env = name === undefined ? undefined : launch.env.get(name);
+    if (name === undefined || env === undefined || !isTrue(env.value)) continue;
+    const key = `${name}\u0000${env.line}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ launch, name, env });
+  }
+  return out;
 }

@@ -1,10 +1,9 @@
 import type { Finding } from '../../../core/finding.ts';
 import type { RuleMeta } from '../../../core/rule.ts';
-import { isTrue } from '../../../deploy/argv.ts';
 import { exposureOf } from '../../../deploy/exposure.ts';
 import type { DeploySubject } from '../../../deploy/types.ts';
 import { type Rule, report } from '../../rule.ts';
-import { launchLabel, serverFirst } from './launch-text.ts';
+import { launchLabel, trueSettings } from './launch-text.ts';
 
 const meta: RuleMeta = {
   id: 'deploy/localai-hardening-off',
@@ -40,27 +39,19 @@ export const localaiHardeningOff: Rule<DeploySubject> = {
   meta,
   check(subject, ctx) {
     const findings: Finding[] = [];
-    const seen = new Set<string>();
-    for (const launch of serverFirst(subject.config.launches)) {
-      if (launch.server !== undefined && launch.server !== 'localai') continue;
-      for (const s of SWITCHES) {
-        const name = s.names.find((n) => launch.env.get(n) !== undefined);
-        const v = name === undefined ? undefined : launch.env.get(name);
-        if (name === undefined || v === undefined || !isTrue(v.value)) continue;
-        const key = `${name}:${v.line}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
+    for (const s of SWITCHES) {
+      for (const { launch, name, env } of trueSettings(subject.config.launches, 'localai', s.names)) {
         const exposed = launch.server === 'localai' && exposureOf(launch) !== undefined;
         findings.push(
           report(meta, ctx, {
-            line: v.line,
+            line: env.line,
             severity: exposed ? meta.severity : 'low',
-            message: `${launchLabel(launch)} sets ${name}=${v.value}: ${s.why}`,
-            evidence: { setting: `${name}=${v.value}`, exposed },
+            message: `${launchLabel(launch)} sets ${name}=${env.value}: ${s.why}`,
+            evidence: { setting: `${name}=${env.value}`, exposed },
           }),
         );
       }
     }
-    return findings;
+    return findings.sort((a, b) => (a.location.line ?? 0) - (b.location.line ?? 0));
   },
 };
