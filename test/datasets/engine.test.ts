@@ -1,0 +1,84 @@
+/**
+ * Data sets through the scan engine (scanPaths), as `parapet scan` runs them. These tests switch themselves on
+ * once the data-set handlers are in the engine's format lists (src/scan/formats.ts), which the lead wires.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { scanPaths } from '../../src/scan/engine.ts';
+import { BINARY_FORMATS, TEXT_FORMATS } from '../../src/scan/formats.ts';
+import { datasetBinaryFormat, datasetTextFormat } from '../../src/scan/handlers/dataset.ts';
+import { parquetBytes } from '../fixtures/datasets/parquet-writer.ts';
+import { delimited, jsonl } from '../fixtures/datasets/text-writers.ts';
+
+const wired = BINARY_FORMATS.includes(datasetBinaryFormat) && TEXT_FORMATS.includes(datasetTextFormat);
+const skip = wired ? false : 'the data-set handlers are not in src/scan/formats.ts yet';
+
+const dir = mkdtempSync(join(tmpdir(), 'parapet-datasets-engine-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const rows = Array.from({ length: 40 }, (_, i) => ({
+  instruction: `Question ${i}?`,
+  output: `Answer ${i}.`,
+}));
+
+describe('data sets through scanPaths', { skip }, () => {
+  it('scans JSONL, JSON, CSV and Parquet in a directory and reports a summary for each', async () => {
+    const root = join(dir, 'clean');
+    const pq = parquetBytes([
+      [
+        { name: 'instruction', type: 'utf8', values: rows.map((r) => r.instruction) },
+        { name: 'output', type: 'utf8', values: rows.map((r) => r.output) },
+      ],
+    ]);
+    mkdirSync(root);
+    writeFileSync(join(root, 'train.jsonl'), jsonl(rows));
+    writeFileSync(join(root, 'train.json'), JSON.stringify(rows));
+    writeFileSync(
+      join(root, 'pairs.csv'),
+      delimited(
+        ['prompt', 'completion'],
+        rows.map((r) => [r.instruction, r.output]),
+      ),
+    );
+    writeFileSync(join(root, 'train.parquet'), pq);
+    writeFileSync(join(root, 'cut.parquet'), pq.subarray(0, pq.length - 30));
+    const result = await scanPaths([root]);
+    assert.deepEqual(result.errors, []);
+    const summaries = result.findings
+      .filter((f) => f.ruleId === 'dataset/summary')
+      .map((f) => `${f.location.path.slice(root.length + 1)} ${f.evidence?.records}`);
+    assert.deepEqual(summaries.sort(), [
+      'pairs.csv 40',
+      'train.json 40',
+      'train.jsonl 40',
+      'train.parquet 40',
+    ]);
+    const unreadable = result.findings.filter((f) => f.ruleId === 'dataset/unreadable');
+    assert.deepEqual(
+      unreadable.map((f) => f.location.path.slice(root.length + 1)),
+      ['cut.parquet'],
+    );
+    assert.equal(result.scanned.length, 5);
+  });
+
+  it('does not read a CSV whose header starts with a pickle opcode letter as a pickle', {
+    todo: 'engine: skip the headerless-pickle reading for text data sets (issue 11 report)',
+  }, async () => {
+    const path = join(dir, 'cats.csv');
+    writeFileSync(
+      path,
+      delimited(
+        ['category', 'text'],
+        rows.map((r) => ['cat', r.output]),
+      ),
+    );
+    const result = await scanPaths([path]);
+    assert.deepEqual(
+      result.findings.filter((f) => f.ruleId.startsWith('model/pickle')).map((f) => f.ruleId),
+      [],
+    );
+  });
+});
