@@ -148,3 +148,33 @@ test('ollama-request-logging: on for Ollama or a bare .env; another server with 
   );
   assert.deepEqual(hits(await audit('compose.yaml', compose('vllm/vllm-openai:v0.14.0')), id), []);
 });
+
+test('open-webui-user-tools: exposed high, loopback medium, False or another server quiet', async () => {
+  const id = 'deploy/open-webui-user-tools';
+  const compose = (image: string, port: string, value: string) =>
+    lines(
+      'services:',
+      '  ui:',
+      `    image: ${image}`,
+      `    ports: ["${port}"]`,
+      '    environment:',
+      `      USER_PERMISSIONS_WORKSPACE_TOOLS_ACCESS: "${value}"`,
+    );
+  const ui = 'ghcr.io/open-webui/open-webui:v0.9.2';
+  assert.deepEqual(
+    hits(await audit('compose.yaml', compose(ui, '3000:8080', 'True')), id).map((f) => [
+      f.location.line,
+      f.severity,
+    ]),
+    [[6, 'high']],
+  );
+  assert.deepEqual(
+    hits(await audit('compose.yaml', compose(ui, '127.0.0.1:3000:8080', 'true')), id).map((f) => f.severity),
+    ['medium'],
+  );
+  assert.deepEqual(hits(await audit('compose.yaml', compose(ui, '3000:8080', 'False')), id), []);
+  assert.deepEqual(
+    hits(await audit('compose.yaml', compose('ollama/ollama:0.17.1', '3000:8080', 'True')), id),
+    [],
+  );
+});

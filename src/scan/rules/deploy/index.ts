@@ -15,6 +15,7 @@ import { localaiHardeningOff } from './localai-hardening-off.ts';
 import { ollamaOpenOrigins } from './ollama-open-origins.ts';
 import { ollamaRequestLogging } from './ollama-request-logging.ts';
 import { openWebuiOpenSignup } from './open-webui-open-signup.ts';
+import { openWebuiUserTools } from './open-webui-user-tools.ts';
 import { privilegedContainer } from './privileged-container.ts';
 import { publicTunnel } from './public-tunnel.ts';
 import { rootContainer } from './root-container.ts';
@@ -32,6 +33,7 @@ export const DEPLOY_RULES: readonly Rule<DeploySubject>[] = [
   vllmApiKeyPartial,
   authDisabled,
   openWebuiOpenSignup,
+  openWebuiUserTools,
   litellmNoMasterKey,
   gradioAppExposed,
   publicTunnel,
