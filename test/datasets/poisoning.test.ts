@@ -127,21 +127,42 @@ test('injected answers: every planted record is found by dataset/answer-injectio
   const { rows, planted } = plantInjectedAnswers(clean);
   assert.equal(planted.length, 100);
   const findings = runRules(toRecords(rows), { record: [promptInjection, answerInjection], set: [] });
-  assert.deepEqual(flaggedIndices(findings, 'dataset/answer-injection'), planted);
+  // The first 50 one by one (the rule's per-file cap), then one total that counts all 100.
+  assert.deepEqual(flaggedIndices(findings, 'dataset/answer-injection'), planted.slice(0, 50));
+  const total = findings.filter((f) => f.evidence?.record === undefined);
+  assert.equal(total.length, 1);
+  assert.equal(total[0]?.evidence?.flaggedRecords, 100);
   assert.deepEqual(only(findings, 'dataset/prompt-injection'), []);
   for (const f of findings) assert.equal(f.severity, 'high');
+  // Below the cap every planted record is reported by index.
+  const few = plantInjectedAnswers(clean, 0.002, 5);
+  const fewFound = runRules(toRecords(few.rows), { record: [answerInjection], set: [] });
+  assert.equal(few.planted.length, 40);
+  assert.deepEqual(flaggedIndices(fewFound, 'dataset/answer-injection'), few.planted);
+  assert.equal(fewFound.length, 40);
 });
 
 test('secrets: every planted record is found, and no finding holds the secret', () => {
-  const { rows, planted } = plantSecrets(clean);
+  const { rows, planted } = plantSecrets(clean, 0.002);
+  assert.equal(planted.length, 40);
   const findings = runRules(toRecords(rows), { record: [secret], set: [] });
   assert.deepEqual(flaggedIndices(findings, 'dataset/secret'), planted);
+  assert.equal(findings.length, 40);
   const report = JSON.stringify(findings);
   planted.forEach((_, k) => {
     const value = fakeSecrets(23 + k)[k % 3] as string;
     assert.ok(!report.includes(value), 'the secret is not in the report');
     assert.ok(!report.includes(value.slice(4, 14)), 'nor a large piece of it');
   });
+  // Past the per-file cap of 50, the total counts every one of them, per kind.
+  const many = plantSecrets(clean, 0.005);
+  const total = runRules(toRecords(many.rows), { record: [secret], set: [] }).at(-1);
+  assert.equal(total?.evidence?.flaggedRecords, many.planted.length);
+  const counts = total?.evidence?.counts as Record<string, number>;
+  assert.equal(
+    Object.values(counts).reduce((a, b) => a + b, 0),
+    many.planted.length,
+  );
 });
 
 test('label flips: planted copies with the opposite label are found; same-label duplicates are not', () => {

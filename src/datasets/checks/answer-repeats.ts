@@ -5,7 +5,7 @@
  */
 import type { DatasetRecord } from '../types.ts';
 import { CountMinSketch, type Hash2, key53 } from './hashing.ts';
-import { meanSimilarity, promptShape } from './prompt-similarity.ts';
+import { meanContainment, meanSimilarity, promptShape } from './prompt-similarity.ts';
 import { answerFingerprint, answerPreview, promptFeatures, trainingPairs } from './training-pairs.ts';
 
 export interface RepeatOptions {
@@ -18,6 +18,11 @@ export interface RepeatOptions {
   minDistinctPrompts: number;
   /** The prompts are unrelated when their mean word-set Jaccard similarity is at most this. */
   maxPromptSimilarity: number;
+  /**
+   * The answer is derived from its prompts (a summary, a rewrite of a sentence they share) when on average at
+   * least this share of its words are in the prompt: then the prompts are related, whatever else they say.
+   */
+  maxAnswerInPrompt: number;
   /** Answers tracked before the least repeated are shed. */
   maxTracked: number;
   sketchBits: number;
@@ -29,17 +34,20 @@ export const DEFAULT_REPEAT_OPTIONS: RepeatOptions = {
   minShare: 0.001,
   minDistinctPrompts: 10,
   maxPromptSimilarity: 0.5,
-  maxTracked: 100_000,
+  maxAnswerInPrompt: 0.5,
+  maxTracked: 20_000,
   sketchBits: 20,
 };
 
 const MAX_EXAMPLES = 20;
 const MAX_PROMPTS = 32;
-const MAX_SHAPES = 8;
+const MAX_SHAPES = 6;
 
 interface Tracked {
   hash: Hash2;
   preview: string;
+  /** The answer's words, as prompt shapes are (sorted word hashes). */
+  words: Uint32Array;
   examples: number[];
   prompts: Set<number>;
   shapes: Uint32Array[];
@@ -77,6 +85,7 @@ export class AnswerRepeats {
         t = {
           hash: answer.hash,
           preview: answerPreview(pair.answer),
+          words: promptShape(promptFeatures(pair.answer)),
           examples: [],
           prompts: new Set(),
           shapes: [],
@@ -120,6 +129,7 @@ export class AnswerRepeats {
       if (count < minCount || t.prompts.size < o.minDistinctPrompts) continue;
       const similarity = meanSimilarity(t.shapes);
       if (similarity > o.maxPromptSimilarity) continue;
+      if (meanContainment(t.words, t.shapes) >= o.maxAnswerInPrompt) continue;
       out.push({
         answer: t.preview,
         count,

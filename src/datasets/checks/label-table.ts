@@ -8,8 +8,8 @@ import type { DatasetRecord } from '../types.ts';
 import { hash32, key53, SEED_B } from './hashing.ts';
 import { excerpt } from './record-finding.ts';
 
-/** Table slots at most (2^22: 48 MiB); inputs tracked at most 3/4 of that. */
-const MAX_BITS = 22;
+/** Table slots at most (2^21 × 18 bytes: 36 MiB); inputs tracked at most 3/4 of that (1.5 million). */
+const MAX_BITS = 21;
 const START_BITS = 12;
 /** Distinct labels at most: beyond this the column is not a class label. */
 const MAX_LABELS = 4096;

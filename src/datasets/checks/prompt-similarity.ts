@@ -6,7 +6,7 @@
 import { featureCount, type PromptFeatures } from './training-pairs.ts';
 
 /** Words kept per prompt for the comparison. */
-const SHAPE_WORDS = 48;
+const SHAPE_WORDS = 32;
 
 /** The prompt's distinct words (first hashes of its unigram features), sorted, at most SHAPE_WORDS. */
 export function promptShape(features: PromptFeatures): Uint32Array {
@@ -17,22 +17,36 @@ export function promptShape(features: PromptFeatures): Uint32Array {
   return Uint32Array.from(out).sort();
 }
 
-function jaccard(x: Uint32Array, y: Uint32Array): number {
+/** Words the two sorted shapes share. */
+function shared(x: Uint32Array, y: Uint32Array): number {
   let i = 0;
   let j = 0;
-  let shared = 0;
+  let count = 0;
   while (i < x.length && j < y.length) {
     const a = x[i] ?? 0;
     const b = y[j] ?? 0;
     if (a === b) {
-      shared++;
+      count++;
       i++;
       j++;
     } else if (a < b) i++;
     else j++;
   }
-  const union = x.length + y.length - shared;
-  return union === 0 ? 1 : shared / union;
+  return count;
+}
+
+function jaccard(x: Uint32Array, y: Uint32Array): number {
+  const both = shared(x, y);
+  const union = x.length + y.length - both;
+  return union === 0 ? 1 : both / union;
+}
+
+/** The mean share of `words` found in each shape: how much of an answer its prompts already hold. */
+export function meanContainment(words: Uint32Array, shapes: readonly Uint32Array[]): number {
+  if (words.length === 0 || shapes.length === 0) return 0;
+  let sum = 0;
+  for (const shape of shapes) sum += shared(words, shape) / words.length;
+  return sum / shapes.length;
 }
 
 /** Mean Jaccard similarity over every pair of shapes; 1 for fewer than two. */

@@ -42,7 +42,7 @@ export interface TriggerOptions {
   maxPromptSimilarity: number;
   /** Answers shorter than this many words are not fingerprinted ("Yes.", labels): too common to mean anything. */
   minAnswerWords: number;
-  /** Exact (feature, answer) counters kept before the rarest are shed (default 200,000). */
+  /** Exact (feature, answer) counters kept before the rarest are shed (default 100,000). */
   maxCandidates: number;
   /** First sightings of answers kept to count an answer's first record once it repeats (default 2,048). */
   ringSize: number;
@@ -57,13 +57,13 @@ export const DEFAULT_TRIGGER_OPTIONS: TriggerOptions = {
   minCoverage: 0.5,
   maxPromptSimilarity: 0.5,
   minAnswerWords: 4,
-  maxCandidates: 200_000,
+  maxCandidates: 100_000,
   ringSize: 2048,
   sketchBits: 20,
 };
 
 /** Record indices and distinct prompts kept per candidate. */
-const MAX_EXAMPLES = 64;
+const MAX_EXAMPLES = 50;
 const MAX_PROMPTS = 16;
 /** Prompt shapes sampled per candidate, from its SAMPLE_FROM-th pair on (few candidates get that far). */
 const SAMPLE_SHAPES = 6;
@@ -85,7 +85,7 @@ interface Candidate {
   /** Record indices, distinct prompt hashes and prompt shapes: built from the second pair on, since most
    * candidates never get one. */
   examples: number[] | number;
-  prompts?: Set<number>;
+  prompts?: number[];
   firstPrompt: number;
   shapes?: Uint32Array[];
 }
@@ -208,8 +208,9 @@ export class TriggerSearch {
       if (typeof c.examples === 'number') c.examples = [c.examples];
       if (c.examples.length < MAX_EXAMPLES && c.examples[c.examples.length - 1] !== index)
         c.examples.push(index);
-      c.prompts ??= new Set([c.firstPrompt]);
-      if (c.prompts.size < MAX_PROMPTS) c.prompts.add(features.promptHash);
+      c.prompts ??= [c.firstPrompt];
+      if (c.prompts.length < MAX_PROMPTS && !c.prompts.includes(features.promptHash))
+        c.prompts.push(features.promptHash);
       if (c.count >= SAMPLE_FROM && (c.shapes?.length ?? 0) < SAMPLE_SHAPES) {
         shape ??= promptShape(features);
         c.shapes ??= [];
@@ -288,7 +289,7 @@ export class TriggerSearch {
 }
 
 function distinct(c: Candidate): number {
-  return c.prompts?.size ?? 1;
+  return c.prompts?.length ?? 1;
 }
 
 function round(x: number): number {
