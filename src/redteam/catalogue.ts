@@ -49,9 +49,9 @@ export function renderProbeCatalogue(probes: readonly Probe[]): string {
     '',
     `${probes.length} probes. Run them with \`parapet redteam --target URL\` (see [../redteam.md](../redteam.md)); select with \`--probes <id or category>\`. Every detector works without an LLM. "Guard covers" means \`parapet gateway\`'s guard (balanced preset) stops every attempt of the probe, on input or output; test/redteam/guard-coverage.test.ts checks it. Probes marked "no" may still be partly stopped.`,
     '',
-    'Examples below are the first attempt of each probe with `--seed 1` and no `--system-prompt` (the default application prompt is: "' +
+    'Examples below are the first attempt of each probe with `--seed 1` and no `--system-prompt`: probes that plant a secret or context use the default application prompt ("' +
       DEFAULT_SYSTEM_PROMPT +
-      '"). Canaries, markers and keys are made up and change with the seed.',
+      '"), the others send none. Canaries, markers and keys are made up and change with the seed.',
     '',
     '| Probe | Category | Guard covers |',
     '| --- | --- | --- |',
@@ -64,7 +64,9 @@ export function renderProbeCatalogue(probes: readonly Probe[]): string {
   for (const probe of probes) {
     const { meta } = probe;
     const plan = probe.plan(ctx)[0];
-    const attack = plan?.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+    const clip = (text: string) =>
+      visible(text.length > 600 ? `${text.slice(0, 600)}…` : text).replaceAll('```', '`\u200b``');
+    const conversation = (plan?.messages ?? []).map((m) => `[${m.role}] ${clip(m.content)}`).join('\n\n');
     out.push(
       `<a id="${probeAnchor(meta.id)}"></a>`,
       '',
@@ -74,10 +76,10 @@ export function renderProbeCatalogue(probes: readonly Probe[]): string {
       '',
       meta.description,
       '',
-      `Example attack${plan?.followUps?.length ? ` (then ${plan.followUps.length} follow-up turn(s))` : ''}:`,
+      `Example attempt (every message of its first request${plan?.followUps?.length ? `, then ${plan.followUps.length} follow-up turn(s)` : ''}):`,
       '',
       '```text',
-      visible(attack.length > 600 ? `${attack.slice(0, 600)}…` : attack).replaceAll('```', '`​``'),
+      conversation,
       '```',
       '',
       `**Defence:** ${DEFENCE[meta.category]}`,
