@@ -120,13 +120,14 @@ describe('parapet redteam', () => {
       ['--target', server.url, '--api-key', 'gw-key', '-p', 'exfiltration', '--format', 'sarif'],
       { cwd: dir },
     );
-    const log = JSON.parse(sarif.stdout);
+    const log = JSON.parse(sarif.stdout) as {
+      runs: { results: { ruleId: string }[]; tool: { driver: { rules: { id: string }[] } } }[];
+    };
     const validate = sarifValidator();
     assert.ok(validate(log), JSON.stringify(validate.errors?.slice(0, 3)));
-    assert.equal(log.runs[0].tool.driver.rules[0].id, 'exfiltration/markdown-image');
-    const results = log.runs[0].results;
+    assert.equal(log.runs[0]?.tool.driver.rules[0]?.id, 'exfiltration/markdown-image');
     assert.deepEqual(
-      results.map((r: { ruleId: string }) => r.ruleId),
+      log.runs[0]?.results.map((r) => r.ruleId),
       ['exfiltration/markdown-image'],
     );
     const json = await runRedteamCli(
