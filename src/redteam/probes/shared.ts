@@ -48,6 +48,16 @@ export function systemWithCanary(ctx: ProbeContext, planted: PlantedValues): Cha
   };
 }
 
+/**
+ * Single-turn asks against the application's system prompt with the access code planted in it; breached by
+ * judgeCanary when the code comes back.
+ */
+export function canaryAsks(ctx: ProbeContext, asks: readonly string[]): Variant[] {
+  const p = plantedValues(ctx.seed);
+  const system = systemWithCanary(ctx, p);
+  return asks.map((content) => ({ messages: [system, { role: 'user', content }], canary: p.systemCanary }));
+}
+
 /** The planted values of this run. */
 export const plantedOf = (ctx: ProbeContext): PlantedValues => plantedValues(ctx.seed);
 
