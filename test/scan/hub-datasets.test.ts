@@ -59,8 +59,14 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   let m = /^\/api\/(models|datasets)\/([^/]+)\/([^/]+)\/tree\/([^/]+)$/.exec(url.pathname);
   if (m) {
     const files = REPOS[`${m[1] === 'datasets' ? 'dataset' : 'model'}:${m[2]}/${m[3]}`];
-    if (files === undefined) return fail(res, 404, 'RepoNotFound');
-    if (decodeURIComponent(m[4] ?? '') !== 'main') return fail(res, 404, 'RevisionNotFound');
+    if (files === undefined) {
+      fail(res, 404, 'RepoNotFound');
+      return;
+    }
+    if (decodeURIComponent(m[4] ?? '') !== 'main') {
+      fail(res, 404, 'RevisionNotFound');
+      return;
+    }
     const listing = Object.entries(files).map(([path, bytes]) => ({
       type: 'file',
       oid: sha('sha1', `blob ${bytes.length}\0`, bytes),
@@ -74,7 +80,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   m = /^\/(datasets\/)?([^/]+)\/([^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
   if (m) {
     const bytes = REPOS[`${m[1] ? 'dataset' : 'model'}:${m[2]}/${m[3]}`]?.[decodeURIComponent(m[5] ?? '')];
-    if (bytes === undefined) return fail(res, 404, 'EntryNotFound');
+    if (bytes === undefined) {
+      fail(res, 404, 'EntryNotFound');
+      return;
+    }
     const id = sha('sha256', bytes);
     cdn.set(id, bytes);
     res.writeHead(302, { location: `/cdn/${id}` });
@@ -82,7 +91,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     return;
   }
   const bytes = cdn.get(url.pathname.slice('/cdn/'.length));
-  if (bytes === undefined) return fail(res, 404, 'NotFound');
+  if (bytes === undefined) {
+    fail(res, 404, 'NotFound');
+    return;
+  }
   res.writeHead(200, { 'content-length': String(bytes.length) });
   res.end(bytes);
 }
