@@ -1,6 +1,6 @@
 /**
  * `node --import tsx bench/datasets.bench.ts [--size-mb 1024] [--modes plain,trigger,full]
- * [--formats jsonl,parquet] [--rows-per-group 10000] [--keep]`: the
+ * [--formats jsonl,parquet] [--rows-per-group 10000] [--page-rows 1000] [--keep]`: the
  * data-set scanner on a generated JSONL file and a generated Parquet file of the given size (default 1 GiB
  * each, written to a temp directory, never the repo). Each file is scanned in fresh child processes, so the
  * peak RSS printed (VmHWM) is that scan's own:
@@ -89,7 +89,7 @@ function writeJsonl(path: string, bytes: number): void {
   closeSync(fd);
 }
 
-function writeParquet(path: string, bytes: number, rowsPerGroup: number): void {
+function writeParquet(path: string, bytes: number, rowsPerGroup: number, pageRows: number): void {
   const fd = openSync(path, 'w');
   let written = 0;
   const writer = new ParquetWriter((b) => {
@@ -98,11 +98,14 @@ function writeParquet(path: string, bytes: number, rowsPerGroup: number): void {
   const gen = records(mulberry32(12));
   while (written < bytes) {
     const rows = Array.from({ length: rowsPerGroup }, () => gen.next().value!);
-    writer.rowGroup([
-      { name: 'instruction', type: 'utf8', values: rows.map((r) => r.instruction) },
-      { name: 'input', type: 'utf8', values: rows.map((r) => r.input) },
-      { name: 'output', type: 'utf8', values: rows.map((r) => r.output) },
-    ]);
+    writer.rowGroup(
+      [
+        { name: 'instruction', type: 'utf8', values: rows.map((r) => r.instruction) },
+        { name: 'input', type: 'utf8', values: rows.map((r) => r.input) },
+        { name: 'output', type: 'utf8', values: rows.map((r) => r.output) },
+      ],
+      pageRows,
+    );
   }
   writer.finish();
   closeSync(fd);
@@ -172,6 +175,8 @@ async function main(): Promise<void> {
   const sizeMb = Number(arg('--size-mb') ?? 1024);
   const modes = (arg('--modes') ?? MODES.join(',')).split(',') as Mode[];
   const rowsPerGroup = Number(arg('--rows-per-group') ?? DEFAULT_ROWS_PER_GROUP);
+  // Data pages of 1,000 rows are about 0.85 MB, like pyarrow's 1 MiB default page size.
+  const pageRows = Number(arg('--page-rows') ?? 1000);
   const formats = (arg('--formats') ?? 'jsonl,parquet').split(',');
   const dir = mkdtempSync(join(tmpdir(), 'parapet-datasets-bench-'));
   let failed = false;
@@ -185,7 +190,7 @@ async function main(): Promise<void> {
     for (const [format, path] of files) {
       const t = performance.now();
       if (format === 'jsonl') writeJsonl(path, sizeMb * 1024 * 1024);
-      else writeParquet(path, sizeMb * 1024 * 1024, rowsPerGroup);
+      else writeParquet(path, sizeMb * 1024 * 1024, rowsPerGroup, pageRows);
       const mb = statSync(path).size / (1024 * 1024);
       console.log(
         `\n${format}: ${mb.toFixed(0)} MiB generated in ${((performance.now() - t) / 1000).toFixed(1)} s (${path})`,

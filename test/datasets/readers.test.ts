@@ -333,6 +333,31 @@ describe('Parquet reader', () => {
     assert.equal(records[0]!.line, undefined);
   });
 
+  it('reads a row group larger than a slice in row slices, with many pages or one', async () => {
+    const n = 3000;
+    const big = [
+      {
+        name: 'text',
+        type: 'utf8' as const,
+        values: Array.from({ length: n }, (_, i) => `${i} ${'w'.repeat(4000)}`),
+      },
+      { name: 'id', type: 'int64' as const, values: Array.from({ length: n }, (_, i) => i) },
+    ];
+    for (const pageRows of [100, undefined]) {
+      const tail = [
+        { name: 'text', type: 'utf8' as const, values: ['last'] },
+        { name: 'id', type: 'int64' as const, values: [n] },
+      ];
+      const { records, errors } = await readAll(parquetBytes([big, tail], pageRows), 'parquet');
+      assert.deepEqual(errors, []);
+      assert.deepEqual(
+        records.map((r) => [r.index, Number.parseInt(r.texts[0]!.text, 10)]),
+        Array.from({ length: n }, (_, i) => [i, i]).concat([[n, Number.NaN]]),
+      );
+      assert.equal(records[n]!.texts[0]!.text, 'last');
+    }
+  });
+
   it('fails closed on a truncated file', async () => {
     const bytes = parquetBytes([group(0, 3)]);
     await assert.rejects(

@@ -4,7 +4,13 @@
  * asks for, so memory follows the largest row group, never the file. Row groups too large to hold are
  * reported and skipped rather than read.
  */
-import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetRead } from 'hyparquet';
+import {
+  type AsyncBuffer,
+  type FileMetaData,
+  parquetMetadataAsync,
+  parquetRead,
+  type RowGroup,
+} from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { ByteSource } from '../../formats/byte-source.ts';
 import type { ReaderItem, ReaderLimits } from '../types.ts';
@@ -28,24 +34,71 @@ export function hasParquetMagic(src: ByteSource): boolean {
   return MAGIC.every((b, i) => head[i] === b && tail[i] === b);
 }
 
-/** hyparquet's view of the source: exact ArrayBuffers of the ranges it asks for. */
-function asyncBufferOf(src: ByteSource): AsyncBuffer {
+/** Uncompressed bytes decoded per read inside a row group, when its columns are flat (see readParquet). */
+const SLICE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * hyparquet's view of the source: exact ArrayBuffers of the ranges it asks for. Ranges are remembered until
+ * `forget()`, so reading one row group in slices fetches its column chunks once, not once per slice.
+ */
+function asyncBufferOf(src: ByteSource): AsyncBuffer & { forget(): void } {
+  let cache = new Map<string, ArrayBuffer>();
+  const read = (start: number, stop: number): ArrayBuffer => {
+    const bytes = src.readAt(start, Math.max(0, stop - start));
+    if (
+      bytes.byteOffset === 0 &&
+      bytes.byteLength === bytes.buffer.byteLength &&
+      bytes.buffer instanceof ArrayBuffer
+    ) {
+      return bytes.buffer;
+    }
+    // A copy: Node Buffers are often views into a shared pool, and Buffer#slice does not copy.
+    return new Uint8Array(bytes).buffer;
+  };
   return {
     byteLength: src.size,
     slice(start: number, end?: number): ArrayBuffer {
       const stop = Math.min(end ?? src.size, src.size);
-      const bytes = src.readAt(start, Math.max(0, stop - start));
-      if (
-        bytes.byteOffset === 0 &&
-        bytes.byteLength === bytes.buffer.byteLength &&
-        bytes.buffer instanceof ArrayBuffer
-      ) {
-        return bytes.buffer;
+      const key = `${start}:${stop}`;
+      let buffer = cache.get(key);
+      if (buffer === undefined) {
+        buffer = read(start, stop);
+        cache.set(key, buffer);
       }
-      // A copy: Node Buffers are often views into a shared pool, and Buffer#slice does not copy.
-      return new Uint8Array(bytes).buffer;
+      return buffer;
+    },
+    forget() {
+      cache = new Map();
     },
   };
+}
+
+/** Every column is a top-level leaf (no lists or structs): hyparquet then decodes only the pages a row range needs. */
+function isFlat(metadata: FileMetaData): boolean {
+  return metadata.schema
+    .slice(1)
+    .every((e) => (e.num_children ?? 0) === 0 && e.repetition_type !== 'REPEATED');
+}
+
+/**
+ * How many row slices a row group is decoded in. Slicing pays only when every column has several data pages
+ * (pyarrow writes ~1 MiB pages and says how many in `encoding_stats`): a page is decoded whole, so slicing a
+ * one-page column decodes it once per slice and saves nothing. Unknown page counts mean one slice.
+ */
+function slicesOf(metadata: FileMetaData, group: RowGroup): number {
+  if (!isFlat(metadata)) return 1;
+  let pages = Number.POSITIVE_INFINITY;
+  for (const chunk of group.columns) {
+    const stats = chunk.meta_data?.encoding_stats;
+    if (stats === undefined) return 1;
+    const data = stats.filter((s) => s.page_type === 'DATA_PAGE' || s.page_type === 'DATA_PAGE_V2');
+    pages = Math.min(
+      pages,
+      data.reduce((n, s) => n + s.count, 0),
+    );
+  }
+  const wanted = Math.ceil(Number(group.total_byte_size) / SLICE_BYTES);
+  return Math.max(1, Math.min(wanted, pages));
 }
 
 /** The footer, or a DatasetReadError saying why it cannot be read (a truncated file loses its footer first). */
@@ -86,31 +139,38 @@ export async function* readParquet(
       rowStart = rowEnd;
       continue;
     }
-    let values: Record<string, unknown>[] = [];
-    try {
-      await parquetRead({
-        file,
-        metadata,
-        rowStart,
-        rowEnd,
-        rowFormat: 'object',
-        compressors,
-        // Byte arrays without a string annotation stay bytes: checks look at them as blobs (pickles, code).
-        utf8: false,
-        onComplete: (got) => {
-          values = got;
-        },
-      });
-    } catch (err) {
-      throw new DatasetReadError(`row group ${g} cannot be read: ${(err as Error).message}`);
-    }
-    for (const value of values) {
-      yield* recordItems(value, index++, limits);
-      if (limits.maxRecords !== undefined && index >= limits.maxRecords) {
-        yield stoppedAt(limits.maxRecords);
-        return;
+    // Flat multi-page columns are decoded a slice of rows at a time (hyparquet skips the pages outside the
+    // range), so only the raw chunks and one slice's values are held; other row groups are decoded whole.
+    const slices = slicesOf(metadata, group);
+    const step = Math.max(1, Math.ceil(rows / slices));
+    for (let from = rowStart; from < rowEnd; from += step) {
+      let values: Record<string, unknown>[] = [];
+      try {
+        await parquetRead({
+          file,
+          metadata,
+          rowStart: from,
+          rowEnd: Math.min(rowEnd, from + step),
+          rowFormat: 'object',
+          compressors,
+          // Byte arrays without a string annotation stay bytes: checks look at them as blobs (pickles, code).
+          utf8: false,
+          onComplete: (got) => {
+            values = got;
+          },
+        });
+      } catch (err) {
+        throw new DatasetReadError(`row group ${g} cannot be read: ${(err as Error).message}`);
+      }
+      for (const value of values) {
+        yield* recordItems(value, index++, limits);
+        if (limits.maxRecords !== undefined && index >= limits.maxRecords) {
+          yield stoppedAt(limits.maxRecords);
+          return;
+        }
       }
     }
+    file.forget();
     rowStart = rowEnd;
   }
 }
