@@ -4,6 +4,7 @@ import { detectBinaryDataset, detectTextDataset } from '../../src/datasets/detec
 import { normaliseRecord } from '../../src/datasets/normalise.ts';
 import { CHUNK_BYTES, DatasetReadError, DEFAULT_READER_LIMITS } from '../../src/datasets/readers/common.ts';
 import { readDatasetItems } from '../../src/datasets/readers/index.ts';
+import { readParquet } from '../../src/datasets/readers/parquet.ts';
 import type {
   DatasetFormat,
   DatasetRecord,
@@ -356,6 +357,36 @@ describe('Parquet reader', () => {
       );
       assert.equal(records[n]!.texts[0]!.text, 'last');
     }
+  });
+
+  it('skips a row group over the memory cap and says how many records it did not read', async () => {
+    const text = (n: number, from: number) => [
+      {
+        name: 'text',
+        type: 'utf8' as const,
+        values: Array.from({ length: n }, (_, i) => `${from + i} ${'v'.repeat(1000)}`),
+      },
+    ];
+    const items: ReaderItem[] = [];
+    // One page per column: read whole, so the cap is on the uncompressed size (about 100 KB here).
+    for await (const item of readParquet(
+      bufferSource(parquetBytes([text(2, 0), text(100, 2), text(2, 102)])),
+      DEFAULT_READER_LIMITS,
+      50_000,
+    )) {
+      items.push(item);
+    }
+    const errors = items.flatMap((i) => (i.kind === 'error' ? [i.error] : []));
+    assert.deepEqual(
+      items.flatMap((i) => (i.kind === 'record' ? [i.record.index] : [])),
+      [0, 1, 102, 103],
+    );
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]!.skippedRecords, 100);
+    assert.match(
+      errors[0]!.message,
+      /row group 1 \(rows 2-101\) is \d+ bytes uncompressed, over the 50000-byte cap/,
+    );
   });
 
   it('fails closed on a truncated file', async () => {

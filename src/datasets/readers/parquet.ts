@@ -17,10 +17,9 @@ import type { ReaderItem, ReaderLimits } from '../types.ts';
 import { DatasetReadError, DEFAULT_READER_LIMITS, recordItems, stoppedAt } from './common.ts';
 
 /**
- * Uncompressed bytes of one row group read at once. Memory follows the largest row group: its raw column chunks
- * plus their decoded values and row objects (bench/datasets.bench.ts, 1 GiB file: 8.5 MB groups peak at 254 MB
- * RSS, 34 MB groups at 328 MB). Larger groups are reported as not read rather than risk exhausting memory;
- * reading them would need page-by-page decoding.
+ * Bytes of one row group held at once: its raw column chunks when it is read in slices (flat, multi-page
+ * columns), else its whole uncompressed size. Larger groups are reported as not read rather than risk
+ * exhausting memory. Measured peaks are in bench/datasets.bench.ts's report.
  */
 export const MAX_ROW_GROUP_BYTES = 64 * 1024 * 1024;
 
@@ -117,6 +116,7 @@ export async function readParquetMetadata(src: ByteSource): Promise<FileMetaData
 export async function* readParquet(
   src: ByteSource,
   limits: ReaderLimits = DEFAULT_READER_LIMITS,
+  maxRowGroupBytes = MAX_ROW_GROUP_BYTES,
 ): AsyncGenerator<ReaderItem> {
   const metadata = await readParquetMetadata(src);
   const file = asyncBufferOf(src);
@@ -125,13 +125,21 @@ export async function* readParquet(
   for (const [g, group] of metadata.row_groups.entries()) {
     const rows = Number(group.num_rows);
     const rowEnd = rowStart + rows;
-    const bytes = Number(group.total_byte_size);
-    if (bytes > MAX_ROW_GROUP_BYTES) {
+    // Flat multi-page columns are decoded a slice of rows at a time (hyparquet skips the pages outside the
+    // range), so only the raw chunks and one slice's values are held: the cap is then on the raw (compressed)
+    // bytes. Other row groups are decoded whole, and the cap is on their uncompressed size.
+    const slices = slicesOf(metadata, group);
+    const held =
+      slices > 1
+        ? group.columns.reduce((n, c) => n + Number(c.meta_data?.total_compressed_size ?? 0), 0)
+        : Number(group.total_byte_size);
+    if (held > maxRowGroupBytes) {
+      const what = slices > 1 ? 'compressed' : 'uncompressed';
       yield {
         kind: 'error',
         error: {
           index: rowStart,
-          message: `row group ${g} (rows ${rowStart}-${rowEnd - 1}) is ${bytes} bytes uncompressed, over the ${MAX_ROW_GROUP_BYTES}-byte cap: not read`,
+          message: `row group ${g} (rows ${rowStart}-${rowEnd - 1}) is ${held} bytes ${what}, over the ${maxRowGroupBytes}-byte cap: not read`,
           skippedRecords: rows,
         },
       };
@@ -139,9 +147,6 @@ export async function* readParquet(
       rowStart = rowEnd;
       continue;
     }
-    // Flat multi-page columns are decoded a slice of rows at a time (hyparquet skips the pages outside the
-    // range), so only the raw chunks and one slice's values are held; other row groups are decoded whole.
-    const slices = slicesOf(metadata, group);
     const step = Math.max(1, Math.ceil(rows / slices));
     for (let from = rowStart; from < rowEnd; from += step) {
       let values: Record<string, unknown>[] = [];
