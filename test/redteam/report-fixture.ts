@@ -101,7 +101,7 @@ export function reportFixture(attacker = 'https://attacker.example'): {
         outcome,
         reason:
           outcome === 'errored'
-            ? 'HTTP 502 from target'
+            ? 'upstream unavailable'
             : outcome === 'breached'
               ? `marker <script> found in ${p.id}`
               : 'no marker',

@@ -70,13 +70,20 @@ describe('renderHtmlReport', () => {
     assert.equal([...html.matchAll(/<details class="probe"/g)].length, 3);
     assert.equal([...html.matchAll(/<tr class="attempt [a-z]+"/g)].length, 13);
     assert.equal([...html.matchAll(/<g class="bar"/g)].length, 3);
-    assert.ok(html.includes('HTTP 502 from target (HTTP 502)'));
+    assert.ok(html.includes('upstream unavailable (HTTP 502)'));
   });
 
   it('cuts a huge reply with a note, and is deterministic', () => {
     assert.ok(html.includes(`${25_000 - MAX_SHOWN_CHARS} more characters`));
     assert.ok(!html.includes('x'.repeat(MAX_SHOWN_CHARS + 1)));
     assert.equal(renderHtmlReport(summary, records), html);
+  });
+
+  it('names an error status once (near miss: a reason that already starts with it gets no suffix)', () => {
+    const errored = records.find((r) => r.outcome === 'errored') as AttemptRecord;
+    const out = renderHtmlReport(summary, [{ ...errored, reason: 'HTTP 502: upstream unavailable' }]);
+    assert.ok(out.includes('HTTP 502: upstream unavailable</td>'));
+    assert.ok(!out.includes('(HTTP 502)'));
   });
 
   it('survives odd input: an unknown outcome, a probe missing from the summary, nothing at all', () => {

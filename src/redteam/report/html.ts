@@ -131,7 +131,11 @@ function attemptRows(section: ProbeSection): string {
   if (section.records.length === 0) return '<p class="note">No attempt records for this probe.</p>';
   const rows = section.records.map((r) => {
     const outcome = outcomeClass(r.outcome);
-    const status = r.status === undefined ? '' : ` (HTTP ${escapeHtml(String(r.status))})`;
+    // the runner's error reasons usually start with the status already; say it only when they do not
+    const status =
+      r.status === undefined || String(r.reason).startsWith(`HTTP ${r.status}`)
+        ? ''
+        : ` (HTTP ${escapeHtml(String(r.status))})`;
     return (
       `<tr class="attempt ${outcome}"><td class="num">${escapeHtml(String(r.index))}</td><td><span class="badge ${outcome}">${outcome}</span></td><td>${escapeVisible(String(r.reason))}${status}</td><td class="num">${escapeHtml(formatDuration(r.latencyMs))}</td><td>${escapeVisible(String(r.startedAt))}</td></tr>` +
       `<tr class="attempt ${outcome} detail"><td></td><td colspan="4"><details class="attempt"><summary>conversation and reply</summary>${conversation(r)}</details></td></tr>`
