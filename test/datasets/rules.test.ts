@@ -296,6 +296,16 @@ test('past the cap, records are counted and totalled per kind in one finding', (
   assert.equal(total?.evidence?.unreportedRecords, 30);
   assert.deepEqual(total?.evidence?.counts, { email: 80 });
   assert.deepEqual(total?.location, FILE);
+  // Past the cap, the pass still says the record was flagged (the handler's summary counts it).
+  const [pass] = startRecordPasses([pii]);
+  assert.ok(pass);
+  for (const r of records) pass.check(r, { file: FILE, record: r });
+  const flaggedPastCap = record({ prompt: 'Write to late@example.org' }, 99);
+  assert.deepEqual(pass.check(flaggedPastCap, { file: FILE, record: flaggedPastCap }), []);
+  assert.equal(pass.lastFlagged?.(), true);
+  const clean = record({ prompt: 'Nothing personal here.' }, 100);
+  pass.check(clean, { file: FILE, record: clean });
+  assert.equal(pass.lastFlagged?.(), false);
 });
 
 test('the registry: ids, one pass per rule, check() alone equals a pass, and every rule is exported', () => {

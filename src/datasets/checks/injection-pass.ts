@@ -43,6 +43,7 @@ export function startInjectionPass(meta: RuleMeta, options: InjectionPassOptions
   const cap = new RecordReportCap();
   return {
     check(record, where) {
+      cap.beginRecord();
       const out = [];
       for (const t of textsOn(record, roles)) {
         if (!mayBeInjection(t.text)) continue;
@@ -73,6 +74,7 @@ export function startInjectionPass(meta: RuleMeta, options: InjectionPassOptions
       }
       return out;
     },
+    lastFlagged: () => cap.flaggedNow,
     finish: (file) => cap.finish(meta, file, `hold ${side}s that read like prompt injections`),
   };
 }

@@ -18,11 +18,19 @@ export class RecordReportCap {
   private flagged = 0;
   private readonly kinds = new Map<string, number>();
   private otherKinds = 0;
+  /** Whether the record being checked was flagged (reported or only counted): the pass's `lastFlagged`. */
+  flaggedNow = false;
 
   constructor(readonly max: number = DEFAULT_RECORD_CAP) {}
 
+  /** Call at the start of each record's check. */
+  beginRecord(): void {
+    this.flaggedNow = false;
+  }
+
   /** Counts a flagged record with its per-kind counts; true when it may still be reported on its own. */
   take(kinds: ReadonlyMap<string, number> = new Map()): boolean {
+    this.flaggedNow = true;
     this.flagged++;
     for (const [kind, n] of kinds) {
       const seen = this.kinds.get(kind);

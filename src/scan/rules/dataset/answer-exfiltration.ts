@@ -31,6 +31,7 @@ function start(): RecordPass {
   const cap = new RecordReportCap();
   return {
     check(record, where) {
+      cap.beginRecord();
       const out = [];
       for (const t of textsOn(record, ['answer'])) {
         if (!mayRender(t.text)) continue;
@@ -55,6 +56,7 @@ function start(): RecordPass {
       }
       return out;
     },
+    lastFlagged: () => cap.flaggedNow,
     finish: (file) => cap.finish(meta, file, 'hold answers that render leaking content'),
   };
 }

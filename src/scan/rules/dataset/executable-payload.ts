@@ -39,6 +39,7 @@ function start(): RecordPass {
   const cap = new RecordReportCap();
   return {
     check(record, where) {
+      cap.beginRecord();
       const found: { field: string; payload: Payload }[] = [];
       for (const blob of record.blobs ?? []) {
         for (const payload of payloadsInBytes(blob.bytes)) found.push({ field: blob.field, payload });
@@ -64,6 +65,7 @@ function start(): RecordPass {
         }),
       );
     },
+    lastFlagged: () => cap.flaggedNow,
     finish: (file) => cap.finish(meta, file, 'carry executable payloads'),
   };
 }

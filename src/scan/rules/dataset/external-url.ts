@@ -29,6 +29,7 @@ export function createExternalUrlRule(allowed: readonly string[] = DEFAULT_ALLOW
     const cap = new RecordReportCap();
     return {
       check(record, where) {
+        cap.beginRecord();
         const hosts = new Map<string, number>();
         let inAnswer = false;
         for (const t of record.texts) {
@@ -53,6 +54,7 @@ export function createExternalUrlRule(allowed: readonly string[] = DEFAULT_ALLOW
           }),
         ];
       },
+      lastFlagged: () => cap.flaggedNow,
       finish: (file) => cap.finish(meta, file, 'link to hosts outside the allow list'),
     };
   };

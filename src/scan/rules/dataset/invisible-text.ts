@@ -48,6 +48,7 @@ function start(): RecordPass {
   const cap = new RecordReportCap();
   return {
     check(record, where) {
+      cap.beginRecord();
       const out = [];
       for (const t of record.texts) {
         if (!hasCandidate(t.text)) continue;
@@ -77,6 +78,7 @@ function start(): RecordPass {
       }
       return out;
     },
+    lastFlagged: () => cap.flaggedNow,
     finish: (file) => cap.finish(meta, file, 'hide invisible characters'),
   };
 }

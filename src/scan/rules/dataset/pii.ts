@@ -33,6 +33,7 @@ function start(): RecordPass {
   const cap = new RecordReportCap();
   return {
     check(record, where) {
+      cap.beginRecord();
       const kinds = new Map<string, number>();
       const fields: string[] = [];
       for (const t of record.texts) {
@@ -56,6 +57,7 @@ function start(): RecordPass {
         }),
       ];
     },
+    lastFlagged: () => cap.flaggedNow,
     finish: (file) => cap.finish(meta, file, 'contain personal data'),
   };
 }
