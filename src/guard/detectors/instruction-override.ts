@@ -189,7 +189,9 @@ const EN_REDIRECT = `(?: and| then| instead|[.,:;!] ?(?:now|instead|then|from no
 const ENGLISH: PhrasePattern[] = [
   {
     // ignore (all of) the previous instructions / disregard your prior system prompt
-    re: rx(`${WB}${EN_VERB}(?: ${EN_FILL}){0,4} ${EN_ADJ}(?: ${EN_ADJ})?(?: and ${EN_ADJ})? ${EN_NOUN}${WE}`),
+    re: rx(
+      `${WB}${EN_VERB}(?: ${EN_FILL}){0,4} ${EN_ADJ}(?: ${EN_ADJ})?(?: and (?:${EN_ADJ}|following|subsequent|later))? ${EN_NOUN}${WE}`,
+    ),
     score: 0.9,
     label: 'override-previous-instructions',
     anchors: EN_VERB_ANCHORS,
@@ -202,6 +204,16 @@ const ENGLISH: PhrasePattern[] = [
     ),
     score: 0.8,
     label: 'override-your-instructions',
+    anchors: EN_VERB_ANCHORS,
+    alsoAnchors: EN_NOUN_ANCHORS,
+  },
+  {
+    // disregard the instructions you were given (before this message) / ignore the rules given to you
+    re: rx(
+      `${WB}${EN_VERB}(?: ${EN_FILL}){0,3} (?:instructions|rules|directives|guidelines|system prompt|prompt) (?:that )?(?:you(?:'ve| have)? (?:were|been) (?:given|told|sent)|you (?:received|got)|given to you|you were programmed with)${WE}`,
+    ),
+    score: 0.8,
+    label: 'override-given-instructions',
     anchors: EN_VERB_ANCHORS,
     alsoAnchors: EN_NOUN_ANCHORS,
   },
