@@ -6,6 +6,8 @@ import { gatewayCommand } from './commands/gateway.ts';
 import { guardCommand } from './commands/guard.ts';
 import { keysCommand } from './commands/keys.ts';
 import { probeCommand } from './commands/probe.ts';
+import { redteamCommand } from './commands/redteam.ts';
+import { sandboxCommand } from './commands/sandbox.ts';
 import { sbomCommand } from './commands/sbom.ts';
 import { scanCommand } from './commands/scan.ts';
 import { signCommand } from './commands/sign.ts';
@@ -72,6 +74,16 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     )
     .addCommand(
       probeCommand(io, (c) => {
+        code = c;
+      }),
+    )
+    .addCommand(
+      redteamCommand(io, (c) => {
+        code = c;
+      }),
+    )
+    .addCommand(
+      sandboxCommand(io, (c) => {
         code = c;
       }),
     );

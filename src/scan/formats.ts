@@ -1,4 +1,5 @@
 import type { FormatHandler } from './format-handler.ts';
+import { datasetBinaryFormat, datasetTextFormat } from './handlers/dataset.ts';
 import { deployConfigFormat } from './handlers/deploy-config.ts';
 import { depsManifestFormat } from './handlers/deps-manifest.ts';
 import { ggufFormat } from './handlers/gguf.ts';
@@ -26,6 +27,8 @@ export const BINARY_FORMATS: readonly FormatHandler[] = [
   ggufFormat,
   // HDF5 (legacy Keras .h5, model.weights.h5): the signature at 0 or a user-block offset; root attributes only.
   kerasHdf5Format,
+  // Data sets: Parquet (PAR1 at the start; a truncated file is still claimed and reported unreadable), Arrow IPC.
+  datasetBinaryFormat,
 ];
 
 /**
@@ -48,4 +51,7 @@ export const TEXT_FORMATS: readonly FormatHandler[] = [
   depsManifestFormat,
   // Deployment configs (compose, Kubernetes, Dockerfile, systemd, .env, shell): LLM servers exposed or unsafe.
   deployConfigFormat,
+  // Data sets: JSONL/JSON by content, CSV/TSV by name plus header, files named as data sets whose bytes did not
+  // match (dataset/unreadable).
+  datasetTextFormat,
 ];

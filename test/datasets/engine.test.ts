@@ -64,9 +64,14 @@ describe('data sets through scanPaths', { skip }, () => {
     assert.equal(result.scanned.length, 5);
   });
 
-  it('does not read a CSV whose header starts with a pickle opcode letter as a pickle', {
-    todo: 'engine: skip the headerless-pickle reading for text data sets (issue 11 report)',
-  }, async () => {
+  it('still reads a real pickle renamed to .csv as a pickle', async () => {
+    const path = join(dir, 'renamed.csv');
+    writeFileSync(path, "cos\nsystem\n(S'id'\ntR.");
+    const result = await scanPaths([path]);
+    assert.ok(result.findings.some((f) => f.ruleId === 'model/pickle-dangerous-call'));
+  });
+
+  it('does not read a CSV whose header starts with a pickle opcode letter as a pickle', async () => {
     const path = join(dir, 'cats.csv');
     writeFileSync(
       path,

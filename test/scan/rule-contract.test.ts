@@ -14,6 +14,7 @@ import { GATEWAY_RULES } from '../../src/gateway/filter/rules.ts';
 import { GUARD_DETECTORS } from '../../src/guard/detectors/index.ts';
 import { transformerClassifierMeta } from '../../src/guard/onnx/transformer-classifier.ts';
 import { PROBE_RULE_METAS } from '../../src/probe/findings.ts';
+import { SANDBOX_RULE_METAS } from '../../src/sandbox/findings.ts';
 import { scanBytes } from '../../src/scan/engine.ts';
 import { SCAN_RULES } from '../../src/scan/rules/index.ts';
 import { torchStateDictPickle } from '../fixtures/checkpoints.ts';
@@ -380,6 +381,8 @@ test('docs/rules/README.md indexes every rule, and every page belongs to a rule'
     ...GATEWAY_RULES.map((r) => r.id),
     // Live probe findings (docs/rules/probe/): their pages are checked in test/probe.
     ...PROBE_RULE_METAS.map((m) => m.id),
+    // Sandbox findings (docs/rules/sandbox/): their pages are checked in test/sandbox.
+    ...SANDBOX_RULE_METAS.map((m) => m.id),
   ]);
   for (const id of guardIds)
     assert.ok(index.includes(`](${id}.md)`), `docs/rules/README.md does not link ${id}`);

@@ -3,6 +3,7 @@ import { analysePython } from '../../formats/python-source.ts';
 import type { HandlerContext, NestedOutcome } from '../context.ts';
 import type { FormatHandler } from '../format-handler.ts';
 import { runCodeRules } from '../rules/code/run.ts';
+import { loadingScript } from '../rules/dataset/loading-script.ts';
 import { AUTO_MAP_RULES, REMOTE_CODE_RULES } from '../rules/index.ts';
 import type { AutoMapEntry } from '../rules/model/remote-code-auto-map.ts';
 import { findDangerousCalls, isRelevantCall, type RemoteCodeHit } from '../rules/model/remote-code-policy.ts';
@@ -73,6 +74,8 @@ export const pythonSourceFormat: FormatHandler = {
     const code = runCodeRules(text, source.bindings, allHits, ruleCtx);
     const hits = code.hits;
     for (const rule of REMOTE_CODE_RULES) ctx.result.findings.push(...rule.check({ hits }, ruleCtx));
+    // A `datasets` builder script: load_dataset(trust_remote_code=True) runs it.
+    ctx.result.findings.push(...loadingScript.check({ text, dangerousCalls: hits.length }, ruleCtx));
     ctx.result.findings.push(...code.findings);
     if (code.truncated) {
       ctx.result.errors.push({

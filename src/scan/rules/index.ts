@@ -6,6 +6,10 @@ import type { SafetensorsHeader } from '../../formats/safetensors.ts';
 import type { TfGraph } from '../../formats/tf-graph.ts';
 import type { Rule } from '../rule.ts';
 import { CODE_RULES } from './code/index.ts';
+import { DATASET_RECORD_RULES, DATASET_SET_RULES } from './dataset/index.ts';
+import { loadingScript } from './dataset/loading-script.ts';
+import { datasetSummaryMeta } from './dataset/summary.ts';
+import { datasetUnreadableMeta } from './dataset/unreadable.ts';
 import { DEPLOY_RULES } from './deploy/index.ts';
 import { dependencyConfusion } from './deps/dependency-confusion.ts';
 import { directUrlDependency } from './deps/direct-url-dependency.ts';
@@ -141,6 +145,11 @@ export const SCAN_RULES = createRegistry<{ meta: RuleMeta }>([
   ...DEPS_RULES,
   ...CODE_RULES,
   ...DEPLOY_RULES,
+  ...DATASET_RECORD_RULES,
+  ...DATASET_SET_RULES,
+  loadingScript,
+  { meta: datasetSummaryMeta },
+  { meta: datasetUnreadableMeta },
 ]);
 
 /** Metadata of every scan rule, for writers and docs. */
