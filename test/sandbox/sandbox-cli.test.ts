@@ -1,15 +1,10 @@
-/**
- * `parapet sandbox` through commander, with the same error mapping as src/cli/run.ts (the lead registers
- * the command there; until then this wraps it the same way): exit codes, formats, usage errors, help.
- */
+/** `parapet sandbox` through the whole CLI (src/cli/run.ts): exit codes, formats, usage errors, help. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Command, CommanderError } from 'commander';
-import { sandboxCommand } from '../../src/cli/commands/sandbox.ts';
-import { ParapetError } from '../../src/core/errors.ts';
+import { run } from '../../src/cli/run.ts';
 import { assertNoStackTrace, assertUsageError, captureIO, type Outcome } from '../fixtures/cli-io.ts';
 import { benignPickle, osSystemPickle } from '../fixtures/sandbox/payloads.ts';
 import { sarifValidator } from '../fixtures/sarif-schema.ts';
@@ -23,24 +18,7 @@ writeFileSync(BENIGN, benignPickle());
 
 async function cli(argv: string[]): Promise<Outcome> {
   const { io, stdout, stderr } = captureIO(TMP);
-  let code = 0;
-  const cmd = sandboxCommand(io, (c) => {
-    code = c;
-  });
-  const program = new Command('parapet')
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  program.addCommand(cmd);
-  cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  try {
-    await program.parseAsync(['sandbox', ...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) code = err.exitCode === 0 ? 0 : 2;
-    else if (err instanceof ParapetError && (err.code === 'USAGE' || err.code === 'NOT_FOUND')) {
-      io.stderr(`parapet: ${err.message}\n`);
-      code = 2;
-    } else throw err;
-  }
+  const code = await run(['sandbox', ...argv], io);
   return { code, stdout: stdout(), stderr: stderr() };
 }
 
