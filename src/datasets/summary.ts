@@ -29,28 +29,42 @@ const SCRIPTS: readonly [string, number, number][] = [
   ['hangul', 0xac00, 0xd7af],
 ];
 
+/** Script names, one slot each in the per-text counts (a name listed twice in SCRIPTS shares its slot). */
+const SCRIPT_NAMES = [...new Set(SCRIPTS.map(([name]) => name))];
+const SCRIPT_SLOT = SCRIPTS.map(([name]) => SCRIPT_NAMES.indexOf(name));
+const LATIN = SCRIPT_NAMES.indexOf('latin');
+const CJK = SCRIPT_NAMES.indexOf('cjk');
+const KANA = SCRIPT_NAMES.indexOf('kana');
+
 /** The script most letters of `text` are in, or undefined when it has no letters (numbers, code, empty). */
 export function dominantScript(text: string): string | undefined {
-  const counts = new Map<string, number>();
+  // Counts in a typed array indexed by script, ASCII letters decided inline: this runs on every record.
+  const counts = new Uint16Array(SCRIPT_NAMES.length);
   const n = Math.min(text.length, SCRIPT_SAMPLE_CHARS);
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x41 || (c > 0x5a && c < 0x61) || (c > 0x7a && c < 0xc0)) continue; // ASCII non-letters
-    for (const [name, lo, hi] of SCRIPTS) {
-      if (c >= lo && c <= hi) {
-        counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (c < 0xc0) {
+      if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) counts[LATIN] = (counts[LATIN] ?? 0) + 1;
+      continue; // other ASCII and Latin-1 punctuation are not letters
+    }
+    for (let s = 0; s < SCRIPTS.length; s++) {
+      const range = SCRIPTS[s];
+      if (range !== undefined && c >= range[1] && c <= range[2]) {
+        const slot = SCRIPT_SLOT[s] ?? LATIN;
+        counts[slot] = (counts[slot] ?? 0) + 1;
         break;
       }
     }
   }
-  let best: string | undefined;
+  let best = -1;
   let most = 0;
-  for (const [name, count] of counts) {
-    if (count > most) [best, most] = [name, count];
+  for (let s = 0; s < counts.length; s++) {
+    const count = counts[s] ?? 0;
+    if (count > most) [best, most] = [s, count];
   }
   // Japanese text mixes kana and kanji: any real share of kana makes it Japanese rather than Chinese.
-  if (best === 'cjk' && (counts.get('kana') ?? 0) * 5 >= most) return 'kana';
-  return best;
+  if (best === CJK && (counts[KANA] ?? 0) * 5 >= most) return 'kana';
+  return best === -1 ? undefined : SCRIPT_NAMES[best];
 }
 
 /** The top-level column of a field path: `messages[2].content` → `messages`. */

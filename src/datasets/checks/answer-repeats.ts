@@ -4,9 +4,9 @@
  * prompts look like (distinct prompt hashes and a few word sets to measure how alike they are).
  */
 import type { DatasetRecord } from '../types.ts';
-import { CountMinSketch, type Hash2, key53 } from './hashing.ts';
+import { CountMinSketch, type Hash2, key53, SeenFilter } from './hashing.ts';
 import { meanContainment, meanSimilarity, promptShape } from './prompt-similarity.ts';
-import { answerFingerprint, answerPreview, promptFeatures, trainingPairs } from './training-pairs.ts';
+import { analysedPairs, answerPreview, promptFeatures } from './training-pairs.ts';
 
 export interface RepeatOptions {
   /** Answers shorter than this many words are ignored: short replies and one-line refusals repeat honestly. */
@@ -65,6 +65,8 @@ export interface RepeatedAnswer {
 export class AnswerRepeats {
   private pairs = 0;
   private readonly answers: CountMinSketch;
+  /** Which answers were seen before: the sketch overcounts once full, and would take fresh answers for repeats. */
+  private readonly answersSeen = new SeenFilter();
   private readonly tracked = new Map<number, Tracked>();
   private shedBelow = 2;
   shed = false;
@@ -74,11 +76,12 @@ export class AnswerRepeats {
   }
 
   observe(record: DatasetRecord): void {
-    for (const pair of trainingPairs(record)) {
+    for (const pair of analysedPairs(record)) {
       this.pairs++;
-      const answer = answerFingerprint(pair.answer);
+      const answer = pair.fingerprint;
       if (answer.words < this.options.minAnswerWords) continue;
-      if (this.answers.add(answer.hash.a, answer.hash.b) < 2) continue;
+      this.answers.add(answer.hash.a, answer.hash.b);
+      if (!this.answersSeen.add(answer.hash.a, answer.hash.b)) continue;
       const key = key53(answer.hash.a, answer.hash.b);
       let t = this.tracked.get(key);
       if (t === undefined) {
@@ -97,7 +100,7 @@ export class AnswerRepeats {
         t.examples.push(record.index);
       // Prompt features only for answers already repeated: the common case (a unique answer) pays nothing.
       if (t.prompts.size < MAX_PROMPTS || t.shapes.length < MAX_SHAPES) {
-        const features = promptFeatures(pair.prompt);
+        const features = pair.features();
         const before = t.prompts.size;
         if (t.prompts.size < MAX_PROMPTS) t.prompts.add(features.promptHash);
         // A shape per new distinct prompt: the same prompt twice says nothing about relatedness.

@@ -14,16 +14,15 @@
  * record repeated is a duplicate, not a trigger).
  */
 import type { DatasetRecord } from '../types.ts';
-import { CountMinSketch, combineA, combineB, type Hash2, key53 } from './hashing.ts';
+import { CountMinSketch, combineA, combineB, type Hash2, key53, SeenFilter } from './hashing.ts';
 import { meanSimilarity, promptShape } from './prompt-similarity.ts';
 import {
-  answerFingerprint,
+  analysedPairs,
   answerPreview,
   featureCount,
   featureText,
   type PromptFeatures,
   promptFeatures,
-  trainingPairs,
 } from './training-pairs.ts';
 
 export interface TriggerOptions {
@@ -120,6 +119,8 @@ export class TriggerSearch {
   private pairs = 0;
   private readonly features: CountMinSketch;
   private readonly answers: CountMinSketch;
+  /** Which answers were seen before: the sketch overcounts once full, and would take fresh answers for repeats. */
+  private readonly answersSeen = new SeenFilter();
   private readonly candidates = new Map<number, Candidate>();
   private readonly ring = new Map<number, FirstSighting>();
   private readonly answerInfo = new Map<number, AnswerInfo>();
@@ -135,23 +136,25 @@ export class TriggerSearch {
   }
 
   observe(record: DatasetRecord): void {
-    for (const pair of trainingPairs(record)) {
+    for (const pair of analysedPairs(record)) {
       this.pairs++;
-      const features = promptFeatures(pair.prompt);
+      const features = pair.features();
       const h = features.hashes;
       const n = featureCount(features);
       if (this.seen.length < n) this.seen = new Uint32Array(n * 2);
       for (let i = 0; i < n; i++) this.seen[i] = this.features.add(h[2 * i] ?? 0, h[2 * i + 1] ?? 0);
-      const answer = answerFingerprint(pair.answer);
+      const answer = pair.fingerprint;
       if (answer.words < this.options.minAnswerWords) continue;
-      const seen = this.answers.add(answer.hash.a, answer.hash.b);
+      this.answers.add(answer.hash.a, answer.hash.b);
       const key = key53(answer.hash.a, answer.hash.b);
-      if (seen === 1) {
+      if (!this.answersSeen.add(answer.hash.a, answer.hash.b)) {
         this.remember(key, { index: record.index, prompt: pair.prompt });
         continue;
       }
       let info = this.answerInfo.get(key);
       if (info === undefined) {
+        // Shed before adding, so the new answer is not dropped before its pairs point at it.
+        if (this.answerInfo.size >= this.options.maxCandidates) this.shedRare();
         info = { hash: answer.hash, preview: answerPreview(pair.answer) };
         this.answerInfo.set(key, info);
       }
@@ -220,13 +223,20 @@ export class TriggerSearch {
     if (this.candidates.size > this.options.maxCandidates) this.shedRare();
   }
 
-  /** Lossy counting: drop the rarest pairs until the table is half full, raising the bar as needed. */
+  /**
+   * Lossy counting: drop the rarest pairs until the table is half full, raising the bar as needed. Answers
+   * none of the kept pairs point at are dropped too (they come back, with a fresh record, if they repeat):
+   * without this the answer table grows with every answer ever repeated, unbounded on a large set.
+   */
   private shedRare(): void {
     this.shed = true;
     while (this.candidates.size > this.options.maxCandidates / 2) {
       for (const [key, c] of this.candidates) if (c.count < this.shedBelow) this.candidates.delete(key);
       this.shedBelow++;
     }
+    const kept = new Set<AnswerInfo>();
+    for (const c of this.candidates.values()) kept.add(c.answer);
+    for (const [key, info] of this.answerInfo) if (!kept.has(info)) this.answerInfo.delete(key);
   }
 
   /** Pairs observed (records with an answer; a multi-turn chat counts once per answer). */
