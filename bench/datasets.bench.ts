@@ -1,9 +1,10 @@
 /**
- * `node --import tsx bench/datasets.bench.ts [--size-mb 1024] [--modes plain,trigger,full]
+ * `npm run bench:datasets -- [--size-mb 1024] [--modes plain,trigger,full]
  * [--formats jsonl,parquet] [--rows-per-group 10000] [--page-rows 1000] [--keep]`: the
  * data-set scanner on a generated JSONL file and a generated Parquet file of the given size (default 1 GiB
- * each, written to a temp directory, never the repo). Each file is scanned in fresh child processes, so the
- * peak RSS printed (VmHWM) is that scan's own:
+ * each, written to a temp directory, never the repo). Each file is scanned in fresh child processes
+ * (bench/datasets-worker.mjs: plain Node over the compiled dist/, as users run it, so the script builds first),
+ * and the peak RSS printed (VmHWM) is that scan's own:
  *
  *   plain    the reader alone: every record decoded and normalised, no rules (the baseline)
  *   trigger  the whole-set rules only (the backdoor-trigger search and its siblings)
@@ -16,16 +17,11 @@
  * everything is printed.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emptyResult } from '../src/core/result.ts';
-import { readDatasetItems } from '../src/datasets/readers/index.ts';
 import type { DatasetFormat } from '../src/datasets/types.ts';
-import { openFileSource } from '../src/formats/byte-source.ts';
-import type { HandlerContext } from '../src/scan/context.ts';
-import { type DatasetScanOptions, scanDataset } from '../src/scan/handlers/dataset.ts';
 import { DATASET_SET_RULES } from '../src/scan/rules/dataset/index.ts';
 import { ParquetWriter } from '../test/fixtures/datasets/parquet-writer.ts';
 import { mulberry32 } from '../test/fixtures/prng.ts';
@@ -111,53 +107,12 @@ function writeParquet(path: string, bytes: number, rowsPerGroup: number, pageRow
   closeSync(fd);
 }
 
-/** Peak resident set of this process in MB, from the kernel's high-water mark. */
-function peakRssMb(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m === null ? process.memoryUsage().rss / 1e6 : Number(m[1]) / 1024;
-}
-
-/** In the child: one mode over one file, result as JSON on stdout. */
-async function worker(mode: Mode, format: DatasetFormat, path: string): Promise<void> {
-  const src = openFileSource(path);
-  const start = performance.now();
-  let records = 0;
-  const findings: Record<string, number> = {};
-  try {
-    if (mode === 'plain') {
-      const items = readDatasetItems(src, format);
-      if (Symbol.asyncIterator in items) {
-        for await (const item of items) if (item.kind === 'record') records++;
-      } else for (const item of items) if (item.kind === 'record') records++;
-    } else {
-      const ctx: HandlerContext = {
-        result: emptyResult(),
-        location: { path },
-        strict: false,
-        depth: 0,
-        budget: { remaining: Number.MAX_SAFE_INTEGER },
-        services: { advisories: () => new Error('unused'), reported: new Set<string>() },
-        scanNested: async () => 'not-a-model-format',
-      };
-      const options: DatasetScanOptions =
-        mode === 'trigger' ? { recordRules: [], setRules: DATASET_SET_RULES } : {};
-      const report = await scanDataset(src, ctx, format, options);
-      records = report.summary.records;
-      for (const f of ctx.result.findings) findings[f.ruleId] = (findings[f.ruleId] ?? 0) + 1;
-    }
-  } finally {
-    src.close();
-  }
-  const result: WorkerResult = { records, ms: performance.now() - start, peakRssMb: peakRssMb(), findings };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
 function runChild(mode: Mode, format: DatasetFormat, path: string): WorkerResult | string {
-  const child = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', mode, format, path],
-    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
-  );
+  const worker = fileURLToPath(new URL('./datasets-worker.mjs', import.meta.url));
+  const child = spawnSync(process.execPath, [worker, mode, format, path], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
   if (child.status !== 0) return `exit ${child.status}: ${child.stderr.slice(-2000)}`;
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as WorkerResult;
 }
@@ -168,10 +123,6 @@ function arg(name: string): string | undefined {
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--worker') {
-    await worker(process.argv[3] as Mode, process.argv[4] as DatasetFormat, process.argv[5]!);
-    return;
-  }
   const sizeMb = Number(arg('--size-mb') ?? 1024);
   const modes = (arg('--modes') ?? MODES.join(',')).split(',') as Mode[];
   const rowsPerGroup = Number(arg('--rows-per-group') ?? DEFAULT_ROWS_PER_GROUP);
