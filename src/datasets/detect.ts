@@ -44,6 +44,18 @@ export function datasetFormatOfName(name: string): DatasetFormat | undefined {
  * wrapper of one), or CSV/TSV when the name says so and the head looks like a header row.
  */
 export function detectTextDataset(src: ByteSource, name: string): DatasetFormat | undefined {
+  // The engine asks more than once per file (before the pickle reader, then among the text formats, and the
+  // JSON config handler to leave data sets alone): the 256 KiB sniff is decoded once per source and name.
+  const known = sniffed.get(src);
+  if (known !== undefined && known.name === name) return known.format;
+  const format = sniffTextDataset(src, name);
+  sniffed.set(src, { name, format });
+  return format;
+}
+
+const sniffed = new WeakMap<ByteSource, { name: string; format: DatasetFormat | undefined }>();
+
+function sniffTextDataset(src: ByteSource, name: string): DatasetFormat | undefined {
   if (src.size === 0) return undefined;
   const claimed = datasetFormatOfName(name);
   // A name that claims a format is taken at its word: if the content then cannot be read, that is reported.

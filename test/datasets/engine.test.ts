@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { scanPaths } from '../../src/scan/engine.ts';
 import { BINARY_FORMATS, TEXT_FORMATS } from '../../src/scan/formats.ts';
 import { datasetBinaryFormat, datasetTextFormat } from '../../src/scan/handlers/dataset.ts';
@@ -84,6 +85,44 @@ describe('data sets through scanPaths', { skip }, () => {
     assert.deepEqual(
       result.findings.filter((f) => f.ruleId.startsWith('model/pickle')).map((f) => f.ruleId),
       [],
+    );
+  });
+
+  it('reports a URL in a JSON data set once, as the data-set rule with its record, not also as a config value', async () => {
+    const path = join(dir, 'links.json');
+    const linked = rows.map((r, i) => (i === 7 ? { ...r, output: 'http://203.0.113.9/payload' } : r));
+    writeFileSync(path, JSON.stringify(linked));
+    const result = await scanPaths([path]);
+    assert.deepEqual(
+      result.findings.filter((f) => f.ruleId !== 'dataset/summary').map((f) => f.ruleId),
+      ['dataset/external-url'],
+    );
+  });
+
+  it('still checks a JSON config (an object, not records) for data-only endpoints', async () => {
+    const path = join(dir, 'config.json');
+    writeFileSync(path, JSON.stringify({ model_type: 'llama', telemetry_url: 'http://203.0.113.9/collect' }));
+    const result = await scanPaths([path]);
+    assert.deepEqual(
+      result.findings.map((f) => f.ruleId),
+      ['model/config-exfiltration-endpoint'],
+    );
+  });
+
+  it('reads a gzipped CSV by the name inside (train.csv.gz holds train.csv), not passing it over as clean', async () => {
+    const path = join(dir, 'train.csv.gz');
+    const csv = delimited(
+      ['instruction', 'output'],
+      rows.map((r, i) => [r.instruction, i === 3 ? 'http://203.0.113.9/payload' : r.output]),
+    );
+    writeFileSync(path, gzipSync(csv));
+    const result = await scanPaths([path]);
+    assert.deepEqual(
+      result.findings.map((f) => [f.ruleId, f.location.member]),
+      [
+        ['dataset/external-url', '(gzip)/train.csv'],
+        ['dataset/summary', '(gzip)/train.csv'],
+      ],
     );
   });
 });

@@ -26,6 +26,19 @@ export async function handleCompressed(
   }
   chargeExpansion(ctx, data.length, `${kind} stream`);
   if (data.length === 0) return kind === 'zlib' ? 'not-a-model-format' : 'analysed';
-  const outcome = await ctx.scanNested(bufferSource(data), `(${kind})`);
+  const outcome = await ctx.scanNested(bufferSource(data), innerName(ctx, kind));
   return kind === 'zlib' ? outcome : 'analysed';
+}
+
+/**
+ * The decompressed file's name: `train.csv.gz` holds `(gzip)/train.csv`, so handlers that go by name (CSV
+ * data sets, `config.json`) still recognise it. A name without a compression suffix gives `(gzip)` alone.
+ */
+function innerName(ctx: HandlerContext, kind: Compression): string {
+  const outer = ctx.location.member ?? ctx.location.path;
+  const base = outer.slice(
+    Math.max(outer.lastIndexOf('/'), outer.lastIndexOf('\\'), outer.lastIndexOf('!')) + 1,
+  );
+  const stem = base.replace(/\.(gz|gzip|z|zz|zlib)$/i, '');
+  return stem === base || stem === '' ? `(${kind})` : `(${kind})/${stem}`;
 }

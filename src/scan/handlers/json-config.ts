@@ -1,3 +1,4 @@
+import { detectTextDataset } from '../../datasets/detect.ts';
 import type { ByteSource } from '../../formats/byte-source.ts';
 import type { HandlerContext, NestedOutcome } from '../context.ts';
 import type { FormatHandler } from '../format-handler.ts';
@@ -43,8 +44,12 @@ export function suspiciousConfigValues(doc: unknown): ConfigValue[] {
 /** Any `*.json` config: data-only endpoints and secrets (the chat-template and auto_map handlers look too). */
 export const jsonConfigFormat: FormatHandler = {
   id: 'json-config',
+  // A JSON data set (an array of records) is read by the data-set handler, whose rules judge each record's
+  // URLs and secrets with record indices; reading it here too would report every URL twice.
   detect: (src: ByteSource, name: string) =>
-    name.toLowerCase().endsWith('.json') && src.size <= MAX_CONFIG_BYTES,
+    name.toLowerCase().endsWith('.json') &&
+    src.size <= MAX_CONFIG_BYTES &&
+    detectTextDataset(src, name) !== 'json',
   handle(src: ByteSource, ctx: HandlerContext): NestedOutcome {
     let doc: unknown;
     try {
