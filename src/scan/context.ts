@@ -14,6 +14,11 @@ export interface ScanOptions {
   maxExpandedBytes?: number;
   /** Called once per top-level file, before it is analysed (for progress bars). */
   onFile?: (path: string, index: number) => void;
+  /**
+   * Called as a long file is read (data sets: a 1 GB JSONL takes minutes), with the bytes of it read so far;
+   * `location` says which file or archive member. Calls can be frequent: throttle the drawing, not the call.
+   */
+  onProgress?: (location: Location, doneBytes: number, totalBytes: number) => void;
   /** Hugging Face Hub settings for `hf://` paths (default: HF_ENDPOINT, HF_TOKEN, PARAPET_CACHE_DIR). */
   hub?: HubOptions;
   /**
@@ -82,6 +87,8 @@ export interface ScanServices {
   readInclude?: IncludeReader;
   /** Findings already reported, so an included file scanned on its own too is not reported twice. */
   reported: Set<string>;
+  /** ScanOptions.onProgress, for handlers that read one file for a long time. */
+  progress?: (location: Location, doneBytes: number, totalBytes: number) => void;
 }
 
 /** What the parent knows about a nested item. */

@@ -31,6 +31,7 @@ export function createScanServices(options: ScanOptions, roots: readonly string[
     },
     reported: new Set(),
   };
+  if (options.onProgress !== undefined) services.progress = options.onProgress;
   const online = options.online;
   if (online !== undefined) {
     services.queryOnline = (deps) =>

@@ -594,3 +594,18 @@ test('directory scans visit every file by content: a pickle named model.txt and 
     JSON.stringify(hits),
   );
 });
+
+test('on a terminal, a data set read for long grows a progress bar on stderr that reaches 100%', async () => {
+  const rows = Array.from({ length: 3000 }, (_, i) =>
+    JSON.stringify({ instruction: `Question ${i}?`, output: `Answer ${i}.` }),
+  );
+  const path = file('progress.jsonl', `${rows.join('\n')}\n`);
+  const { io, stdout, stderr } = captureIO(TMP);
+  io.stderrIsTTY = true;
+  const code = await run(['scan', '--format', 'json', path], io);
+  assert.equal(code, 0, stderr());
+  assert.match(stderr(), /scanning 1: .*progress\.jsonl \[#+\.*\]\s+\d+%/);
+  assert.match(stderr(), /\[#{30}\] 100% {2}[\d.]+ KiB \/ [\d.]+ KiB/);
+  assert.ok(stderr().endsWith('\r\x1b[K'), 'the line is cleared at the end');
+  assert.doesNotMatch(stdout(), /scanning|\[#/, 'progress never reaches stdout');
+});

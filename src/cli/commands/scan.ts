@@ -7,6 +7,7 @@ import { isOutputFormat, WRITERS } from '../../core/writers/index.ts';
 import type { ScanOptions } from '../../scan/context.ts';
 import { scanPaths } from '../../scan/engine.ts';
 import { SCAN_RULE_METAS } from '../../scan/rules/index.ts';
+import { byteProgress } from '../byte-progress.ts';
 import { type CliIO, EXIT } from '../io.ts';
 import { VERSION } from '../version.ts';
 
@@ -114,8 +115,20 @@ async function runScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<nu
   const options: ScanOptions = { strict: flags.strict };
   if (flags.advisoryDb !== undefined) options.advisoryDb = flags.advisoryDb;
   if (flags.online) options.online = flags.osvEndpoint === undefined ? {} : { endpoint: flags.osvEndpoint };
-  if (io.stderrIsTTY)
-    options.onFile = (path, i) => io.stderr(`\r\x1b[Kscanning ${i + 1}: ${path.slice(-80)}`);
+  if (io.stderrIsTTY) {
+    // One line per file; a file read for long (a data set) grows a bar with its share read.
+    let label = '';
+    let bar: ReturnType<typeof byteProgress>;
+    options.onFile = (path, i) => {
+      label = `scanning ${i + 1}: ${path.slice(-60)}`;
+      bar = undefined;
+      io.stderr(`\r\x1b[K${label}`);
+    };
+    options.onProgress = (_location, done, total) => {
+      bar ??= byteProgress(io, label);
+      bar?.update(done, total);
+    };
+  }
   const result = await scanPaths(paths, options);
   if (io.stderrIsTTY) io.stderr('\r\x1b[K');
   const text = WRITERS[flags.format](result, SCAN_RULE_METAS, {

@@ -4,6 +4,7 @@ import { ParapetError } from '../../core/errors.ts';
 import { readKeyFile } from '../../provenance/oms/keys.ts';
 import { type SignOptions, signModel } from '../../provenance/oms/sign.ts';
 import type { HashAlgorithm } from '../../provenance/oms/types.ts';
+import { byteProgress } from '../byte-progress.ts';
 import { type CliIO, EXIT } from '../io.ts';
 
 const FORMATS = ['table', 'json'] as const;
@@ -105,7 +106,7 @@ async function runSign(model: string, flags: SignFlags, io: CliIO, env: Env): Pr
     );
   if (flags.shardSize !== undefined) options.shardSize = flags.shardSize;
   if (flags.ignorePaths !== undefined) options.ignorePaths = flags.ignorePaths.map((p) => resolve(io.cwd, p));
-  const progress = hashProgress(io, 'hashing');
+  const progress = byteProgress(io, 'hashing');
   if (progress !== undefined) options.onProgress = progress.update;
   let result: Awaited<ReturnType<typeof signModel>>;
   try {
@@ -151,45 +152,6 @@ async function runSign(model: string, flags: SignFlags, io: CliIO, env: Env): Pr
     ].join('\n'),
   );
   return EXIT.clean;
-}
-
-/**
- * A one-line progress bar for hashing, on stderr and only on a terminal (never in pipes or machine
- * output). Redrawn when the whole percentage changes, so a fast hash does not flood the terminal.
- */
-export function hashProgress(
-  io: CliIO,
-  label: string,
-): { update: (done: number, total: number) => void; done: () => void } | undefined {
-  if (!io.stderrIsTTY) return undefined;
-  let shown = -1;
-  const width = 30;
-  return {
-    update(done, total) {
-      const pct = total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 100;
-      if (pct === shown) return;
-      shown = pct;
-      const filled = Math.round((pct / 100) * width);
-      io.stderr(
-        `\r\x1b[K${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}%  ${bytes(done)} / ${bytes(total)}`,
-      );
-    },
-    done() {
-      if (shown >= 0) io.stderr('\r\x1b[K');
-    },
-  };
-}
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
 }
 
 function positiveInt(value: string): number {

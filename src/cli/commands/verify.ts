@@ -3,8 +3,9 @@ import { Command, Option } from 'commander';
 import { ParapetError } from '../../core/errors.ts';
 import { readKeyFile } from '../../provenance/oms/keys.ts';
 import { type VerifyOptions, type VerifyResult, verifyModel } from '../../provenance/oms/verify.ts';
+import { byteProgress } from '../byte-progress.ts';
 import { type CliIO, EXIT } from '../io.ts';
-import { hashProgress, printable } from './sign.ts';
+import { printable } from './sign.ts';
 
 const FORMATS = ['table', 'json'] as const;
 
@@ -109,7 +110,7 @@ async function runVerify(model: string, flags: VerifyFlags, io: CliIO): Promise<
     if (flags.trustedRoot !== undefined) options.sigstore.trustedRoot = resolve(io.cwd, flags.trustedRoot);
   }
   if (flags.ignorePaths !== undefined) options.ignorePaths = flags.ignorePaths.map((p) => resolve(io.cwd, p));
-  const progress = hashProgress(io, 'verifying');
+  const progress = byteProgress(io, 'verifying');
   if (progress !== undefined) options.onProgress = progress.update;
   const modelPath = resolve(io.cwd, model);
   const signature = resolve(io.cwd, flags.signature);

@@ -85,15 +85,12 @@ export const datasetTextFormat: FormatHandler = {
   },
 };
 
-/**
- * The engine's per-byte progress hook, when it has one: an optional `progress(done, total)` on the handler
- * context (proposed in issue 11's report). Read structurally so this handler works before and after it lands.
- */
+/** The scan's progress hook (ScanOptions.onProgress), told which file this is. */
 function progressOf(ctx: HandlerContext): Pick<DatasetScanOptions, 'onProgress'> {
-  const progress = (ctx as { progress?: unknown }).progress;
-  return typeof progress === 'function'
-    ? { onProgress: progress as DatasetScanOptions['onProgress'] & {} }
-    : {};
+  const progress = ctx.services.progress;
+  if (progress === undefined) return {};
+  const location = { ...ctx.location };
+  return { onProgress: (done, total) => progress(location, done, total) };
 }
 
 function baseNameOf(location: Location): string {
