@@ -617,3 +617,24 @@ for (const fp of FORMER_FALSE_POSITIVES) {
     assert.deepEqual(serious, [], describeResult(result));
   });
 }
+
+/**
+ * Text that starts with `c` or `i` parses as a headerless pickle's GLOBAL or INST, each line pair another
+ * import: a 3,000-line CSV under any name once gave 1,501 findings. Python's find_class cannot import
+ * `ategory,text`, so the load would stop at the first opcode: no pickle.
+ */
+test('not a false positive: text whose first line reads as a GLOBAL of no importable module (a CSV header)', async () => {
+  const rows = Array.from({ length: 3000 }, (_, i) => `cat,Answer ${i}.`);
+  const csv = new TextEncoder().encode(`category,text\n${rows.join('\n')}\n`);
+  const result = await scanBytes(csv, 'notes.txt');
+  assert.deepEqual(result.findings, [], describeResult(result));
+});
+
+test('a headerless pickle whose first import is importable is still read, under any name', async () => {
+  const bytes = new TextEncoder().encode("cos\nsystem\n(S'id'\ntR.");
+  const result = await scanBytes(bytes, 'notes.txt');
+  assert.deepEqual(
+    result.findings.map((f) => [f.ruleId, f.severity]),
+    [['model/pickle-dangerous-call', 'critical']],
+  );
+});

@@ -40,8 +40,25 @@ const LONG_RUN = 1000;
  * dangerous name. A text file that happens to start with "c" fails all three.
  */
 function isLoadable(s: PickleSubject): boolean {
+  if (firstImportFails(s)) return false;
   if (s.analysis.complete && s.analysis.opcodeCount > 1) return true;
   if (s.analysis.anomalies.some((a) => STRUCTURAL.has(a.kind)) || s.analysis.opcodeCount >= LONG_RUN)
     return true;
   return s.imports.some((i) => i.record.calls.length > 0 || i.verdict.verdict === 'dangerous');
+}
+
+/** What Python's `find_class` can import: dotted identifiers (`os`, `os.path`, `Foo.bar` under protocol 4). */
+const PYTHON_NAME = /^[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
+
+/**
+ * The first import names a module or attribute no Python could import: a text line such as a CSV header
+ * (`category,text` reads as GLOBAL "ategory,text"). `find_class` raises there and the load stops, and nothing
+ * before the first import can call anything, so the bytes are no loadable pickle however long they parse.
+ * Imports built indirectly (memo, concatenation) are not judged by their text.
+ */
+function firstImportFails(s: PickleSubject): boolean {
+  let first: PickleSubject['imports'][number] | undefined;
+  for (const i of s.imports) if (first === undefined || i.record.offset < first.record.offset) first = i;
+  if (first === undefined || first.record.indirect) return false;
+  return !PYTHON_NAME.test(first.record.module) || !PYTHON_NAME.test(first.record.name);
 }
