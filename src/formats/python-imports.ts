@@ -34,10 +34,18 @@ export class PyTokenStream {
     return this.buf[this.pos + k];
   }
 
+  /** The token consumed before the one `take` last returned, whoever consumed it. */
+  beforeLast: PyToken | undefined;
+  private last: PyToken | undefined;
+
   /** Consumes and returns the next token. */
   take(): PyToken | undefined {
     const t = this.peek();
-    if (t !== undefined) this.pos++;
+    if (t !== undefined) {
+      this.pos++;
+      this.beforeLast = this.last;
+      this.last = t;
+    }
     if (this.pos > 4096) {
       this.buf = this.buf.slice(this.pos);
       this.pos = 0;

@@ -116,8 +116,10 @@ class Analyser extends PyTokenStream {
   run(): PythonSource {
     let stmtStart = true;
     let afterDef = false;
-    let prev: PyToken | undefined;
-    for (let t = this.take(); t !== undefined; prev = t, t = this.take()) {
+    for (let t = this.take(); t !== undefined; t = this.take()) {
+      // The token before this one in the text, even when a helper consumed it (a call's `(`): keyword
+      // arguments and `*args` are told by what precedes them.
+      const prev = this.beforeLast;
       if (t.kind === 'newline' || (this.isOp(t, ';') && this.frames.length === 0)) {
         stmtStart = true;
         this.assignTarget = undefined;

@@ -159,3 +159,21 @@ test('more call sites than MAX_CALLS are reported as truncated', () => {
   assert.equal(result.calls.length, MAX_CALLS);
   assert.equal(result.truncated, true);
 });
+
+test('a keyword argument right after the call opens is a keyword, not the first positional argument', () => {
+  const [call] = analysePython('import os\nos.system(command="id")').calls;
+  assert.deepEqual(call?.args, []);
+  assert.deepEqual(call?.keywords, { command: 'id' });
+  const [run] = analysePython('import subprocess\nsubprocess.run("id", shell=True)').calls;
+  assert.deepEqual(run?.args, [{ kind: 'string', value: 'id', escapes: 0, bytes: false }]);
+  assert.deepEqual(run?.keywords, { shell: 'True' });
+});
+
+test('*args and **kwargs right after the call opens mark arguments the analysis cannot see', () => {
+  for (const src of ['f(*a)', 'f(**kw)', 'f(x, **kw)', 'f(x, *a)']) {
+    assert.equal(analysePython(src).calls[0]?.starArgs, true, src);
+  }
+  for (const src of ['f(a * b)', 'f(a ** 2)', 'f(x=2 ** 3)']) {
+    assert.equal(analysePython(src).calls[0]?.starArgs, false, src);
+  }
+});
