@@ -111,11 +111,15 @@ export async function exampleFiles(): Promise<[string, Uint8Array][]> {
   ];
 }
 
-/** Writes the examples under `dir` (replacing what was there) and returns their paths. */
+/** Writes the examples under `dir` (replacing earlier generated ones) and returns their paths. */
 export async function writeExamples(dir: string): Promise<string[]> {
-  rmSync(dir, { recursive: true, force: true });
+  const files = await exampleFiles();
+  // Only the generated folders are replaced: examples/ also holds committed files (parapet.yaml).
+  for (const top of new Set(files.map(([rel]) => rel.split('/')[0] ?? rel))) {
+    rmSync(join(dir, top), { recursive: true, force: true });
+  }
   const paths: string[] = [];
-  for (const [rel, bytes] of await exampleFiles()) {
+  for (const [rel, bytes] of files) {
     const path = join(dir, rel);
     mkdirSync(join(path, '..'), { recursive: true });
     writeFileSync(path, bytes);
