@@ -13,9 +13,19 @@ export interface RuleMeta {
   /** What a user should do about it. */
   fix: string;
   needs?: ('network' | 'credentials')[];
+  /**
+   * Repository path (may end in `#anchor`) of the page documenting this rule, when it is not
+   * `docs/rules/<id>.md`: red-team probes share one generated catalogue page, one anchor each.
+   */
+  docPath?: string;
 }
 
 /** Link to a rule's documentation page, derived from its id so the two can never drift apart. */
 export function ruleDocPath(id: string): string {
   return `docs/rules/${id}.md`;
+}
+
+/** The page a rule's help link points at: its own `docPath` when it has one, else the one derived from its id. */
+export function docPathOf(rule: Pick<RuleMeta, 'id' | 'docPath'>): string {
+  return rule.docPath ?? ruleDocPath(rule.id);
 }

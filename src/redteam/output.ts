@@ -107,6 +107,9 @@ const SEVERITY: Record<ProbeCategory, Severity> = {
   'data-leakage': 'critical',
 };
 
+/** Where a probe is documented: its anchor in the generated catalogue page. */
+export const probeDocPath = (id: string): string => `docs/redteam/probes.md#${probeAnchor(id)}`;
+
 /** A probe's metadata as a rule, for the shared writers. */
 export function probeRuleMeta(probe: Probe): RuleMeta {
   return {
@@ -115,7 +118,9 @@ export function probeRuleMeta(probe: Probe): RuleMeta {
     severity: SEVERITY[probe.meta.category],
     tags: probe.meta.tags,
     references: probe.meta.sources.map((s) => s.url),
-    fix: `See docs/redteam/probes.md#${probeAnchor(probe.meta.id)} for what the attack does and how to defend against it${probe.meta.guardCovers ? ' (parapet gateway in front of the model is meant to stop it)' : ''}.`,
+    // probes have no docs/rules/<id>.md: their pages are anchors of the generated catalogue
+    docPath: probeDocPath(probe.meta.id),
+    fix: `See ${probeDocPath(probe.meta.id)} for what the attack does and how to defend against it${probe.meta.guardCovers ? ' (parapet gateway in front of the model is meant to stop it)' : ''}.`,
   };
 }
 

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type * as Sarif from 'sarif';
 import type { Finding } from '../finding.ts';
 import { type ScanResult, verdictOf } from '../result.ts';
-import { type RuleMeta, ruleDocPath } from '../rule.ts';
+import { docPathOf, type RuleMeta, ruleDocPath } from '../rule.ts';
 import type { Severity } from '../severity.ts';
 import { toJsonSafe } from './json.ts';
 import { DEFAULT_FAIL_ON, sortedByPath, sortedFindings, sortedUnique, type WriterOptions } from './types.ts';
@@ -35,8 +35,8 @@ export const SECURITY_SEVERITY: Record<Severity, string> = {
 };
 
 /** Absolute URL of a rule's documentation page (SARIF helpUri must be an absolute URI). */
-export function ruleHelpUri(id: string): string {
-  return `${REPO}/blob/main/${ruleDocPath(id)}`;
+export function ruleHelpUri(id: string, docPath: string = ruleDocPath(id)): string {
+  return `${REPO}/blob/main/${docPath}`;
 }
 
 /** `pickle/dangerous-global` → `DangerousGlobal`: SARIF's human-facing, opaque-free rule name. */
@@ -74,8 +74,11 @@ function descriptor(rule: RuleMeta): Sarif.ReportingDescriptor {
     name: pascalRuleName(rule.id),
     shortDescription: { text: rule.title },
     fullDescription: { text: `${rule.title.replace(/[.!?]?$/, '.')}${refs}` },
-    help: { text: rule.fix, markdown: `${rule.fix}\n\n[Documentation](${ruleHelpUri(rule.id)})` },
-    helpUri: ruleHelpUri(rule.id),
+    help: {
+      text: rule.fix,
+      markdown: `${rule.fix}\n\n[Documentation](${ruleHelpUri(rule.id, docPathOf(rule))})`,
+    },
+    helpUri: ruleHelpUri(rule.id, docPathOf(rule)),
     defaultConfiguration: { level: SARIF_LEVEL[rule.severity] },
     properties: {
       // "security" is what makes GitHub file these under security alerts; tags must be distinct.
