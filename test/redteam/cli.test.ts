@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { plantedValues } from '../../src/redteam/planted.ts';
 import { PROBES } from '../../src/redteam/probes/index.ts';
 import { parseRecords } from '../../src/redteam/records.ts';
-import { assertNoStackTrace } from '../fixtures/cli-io.ts';
+import { assertNoStackTrace, assertUsageError } from '../fixtures/cli-io.ts';
 import { runRedteamCli } from '../fixtures/redteam/cli.ts';
 import { type ScriptedServer, startScriptedServer } from '../fixtures/redteam/scripted-server.ts';
 import { sarifValidator } from '../fixtures/sarif-schema.ts';
@@ -251,6 +251,36 @@ describe('parapet redteam compare', () => {
     assert.match(o.stdout, /regressed\s+exfiltration\/markdown-image\s+0\/3 → 1\/3\s+0 → 1 breach/);
     const json = await runRedteamCli(['compare', old, now, '--json'], { cwd: dir });
     assert.equal(JSON.parse(json.stdout).regressions, 1);
+  });
+
+  it('takes --format table|json like every command; --json stays an alias; a contradiction is refused', async () => {
+    const old = file('f-old.jsonl', [line('encoding/hex', 'resisted', 0)]);
+    const now = file('f-new.jsonl', [line('encoding/hex', 'breached', 0)]);
+    const json = await runRedteamCli(['compare', old, now, '--format', 'json'], { cwd: dir });
+    assert.equal(json.code, 1);
+    assert.equal(JSON.parse(json.stdout).regressions, 1);
+    const before = await runRedteamCli(['compare', '-f', 'json', old, now], { cwd: dir });
+    assert.deepEqual(JSON.parse(before.stdout), JSON.parse(json.stdout));
+    const table = await runRedteamCli(['compare', old, now, '--format', 'table'], { cwd: dir });
+    assert.match(table.stdout, /regressed\s+encoding\/hex/);
+    assert.throws(() => JSON.parse(table.stdout));
+    const alias = await runRedteamCli(['compare', old, now, '--json', '--format', 'json'], { cwd: dir });
+    assert.deepEqual(JSON.parse(alias.stdout), JSON.parse(json.stdout));
+    assertUsageError(
+      await runRedteamCli(['compare', old, now, '--format', 'sarif'], { cwd: dir }),
+      /compare --format must be table or json, got "sarif"/,
+    );
+    assertUsageError(
+      await runRedteamCli(['compare', old, now, '--format', 'xml'], { cwd: dir }),
+      /argument 'xml' is invalid/,
+    );
+    assertUsageError(
+      await runRedteamCli(['compare', old, now, '--json', '--format', 'table'], { cwd: dir }),
+      /--json contradicts --format table/,
+    );
+    const help = await runRedteamCli(['compare', '--help'], { cwd: dir });
+    assert.match(help.stdout, /--format <format>/);
+    assert.match(help.stdout, /--format json > diff\.json/);
   });
 
   it('exits 0 when nothing regressed (same run, or fewer breaches)', async () => {

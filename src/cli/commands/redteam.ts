@@ -85,15 +85,42 @@ const COMPARE_HELP = `
 A probe regressed when it breaches now and never did before, or when its new 95% interval lies wholly
 above the old one; it improved in the mirror cases. Anything else is within chance and "unchanged".
 
+Output:
+  --format table|json   a table (default) or the comparison as JSON; --json is the same as --format json
+
 Exit codes:
   0  no regression
   1  at least one probe regressed
   2  usage error (a file missing or holding no records)
   3  some lines of a file were not valid records (listed on stderr) and nothing regressed
 
-Example:
-  parapet redteam compare runs/v1/attempts.jsonl runs/v2/attempts.jsonl --json
+Examples:
+  parapet redteam compare runs/v1/attempts.jsonl runs/v2/attempts.jsonl
+  parapet redteam compare runs/v1/attempts.jsonl runs/v2/attempts.jsonl --format json > diff.json
 `;
+
+const COMPARE_FORMATS = ['table', 'json'] as const;
+type CompareFormat = (typeof COMPARE_FORMATS)[number];
+interface CompareFlags {
+  format?: CompareFormat;
+  json: boolean;
+}
+
+/**
+ * compare's format. A root command without positional options hands every option after `redteam` to
+ * redteam's own parser first, so `compare A B --format json` usually lands on redteam's --format (which
+ * accepts html and sarif too): it is taken from there when the user typed it, and checked here.
+ * `--json` is an alias of `--format json`; asking for json and a table at once is refused, not picked.
+ */
+function compareFormat(flags: CompareFlags, redteam: Command | null): CompareFormat {
+  const typed =
+    flags.format ?? (redteam?.getOptionValueSource('format') === 'cli' ? redteam.opts().format : undefined);
+  if (typed !== undefined && !(COMPARE_FORMATS as readonly string[]).includes(typed))
+    throw new ParapetError('USAGE', `compare --format must be table or json, got "${typed}"`);
+  if (flags.json && typed !== undefined && typed !== 'json')
+    throw new ParapetError('USAGE', `--json contradicts --format ${typed}; pass one of them`);
+  return flags.json ? 'json' : ((typed as CompareFormat | undefined) ?? 'table');
+}
 
 function intFlag(text: string, flag: string, min: number, max: number): number {
   const n = Number(text);
@@ -185,13 +212,13 @@ export function redteamCommand(io: CliIO, setExit: (code: number) => void, env: 
       .description('Compare two runs (attempts JSONL files) and exit 1 on regressions.')
       .argument('<old>', 'attempts JSONL of the baseline run')
       .argument('<new>', 'attempts JSONL of the run to check')
-      // not --format: under a root command without positional options, the run's --format would take it
-      .option('--json', 'print the comparison as JSON instead of a table', false)
+      .addOption(new Option('-f, --format <format>', 'comparison format').choices([...COMPARE_FORMATS]))
+      .option('--json', 'same as --format json (kept for scripts written before --format)', false)
       .addHelpText('after', COMPARE_HELP)
       .exitOverride()
       .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-      .action((oldPath: string, newPath: string, flags: { json: boolean }) => {
-        setExit(runCompare(oldPath, newPath, flags.json ? 'json' : 'table', io));
+      .action((oldPath: string, newPath: string, flags: CompareFlags, compare: Command) => {
+        setExit(runCompare(oldPath, newPath, compareFormat(flags, compare.parent), io));
       }),
   );
   return command;
@@ -319,7 +346,7 @@ function readRecords(path: string, io: CliIO): { records: AttemptRecord[]; probl
   return parsed;
 }
 
-function runCompare(oldPath: string, newPath: string, format: 'table' | 'json', io: CliIO): number {
+function runCompare(oldPath: string, newPath: string, format: CompareFormat, io: CliIO): number {
   const before = readRecords(oldPath, io);
   const after = readRecords(newPath, io);
   const problems = [
