@@ -190,7 +190,7 @@ const ENGLISH: PhrasePattern[] = [
   {
     // ignore (all of) the previous instructions / disregard your prior system prompt
     re: rx(
-      `${WB}${EN_VERB}(?: ${EN_FILL}){0,4} ${EN_ADJ}(?: ${EN_ADJ})?(?: and (?:${EN_ADJ}|following|subsequent|later))? ${EN_NOUN}${WE}`,
+      `${WB}${EN_VERB}(?: ${EN_FILL})* ${EN_ADJ}(?: ${EN_ADJ})?(?: and (?:${EN_ADJ}|following|subsequent|later))? ${EN_NOUN}${WE}`,
     ),
     score: 0.9,
     label: 'override-previous-instructions',
@@ -210,7 +210,7 @@ const ENGLISH: PhrasePattern[] = [
   {
     // disregard the instructions you were given (before this message) / ignore the rules given to you
     re: rx(
-      `${WB}${EN_VERB}(?: ${EN_FILL}){0,3} (?:instructions|rules|directives|guidelines|system prompt|prompt) (?:that )?(?:you(?:'ve| have)? (?:were|been) (?:given|told|sent)|you (?:received|got)|given to you|you were programmed with)${WE}`,
+      `${WB}${EN_VERB}(?: ${EN_FILL})* (?:instructions|rules|directives|guidelines|system prompt|prompt) (?:that )?(?:you(?:'ve| have)? (?:were|been) (?:given|told|sent)|you (?:received|got)|given to you|you were programmed with)${WE}`,
     ),
     score: 0.8,
     label: 'override-given-instructions',
@@ -464,7 +464,7 @@ function latinPatterns(lang: LatinLanguage): PhrasePattern[] {
   const out: PhrasePattern[] = [];
   if (lang.verbs.length > 0)
     out.push({
-      re: rx(`${WB}${v}(?: ${f}){0,3} ${group}${WE}`),
+      re: rx(`${WB}${v}(?: ${f})* ${group}${WE}`),
       score: 0.9,
       label: `override-previous-instructions-${lang.label}`,
       anchors: stems(lang.verbs, 4),
@@ -472,7 +472,7 @@ function latinPatterns(lang: LatinLanguage): PhrasePattern[] {
     });
   if (lang.finalVerbs !== undefined)
     out.push({
-      re: rx(`${WB}${group}(?: ${f}){0,2} ${alt(lang.finalVerbs)}${WE}`),
+      re: rx(`${WB}${group}(?: ${f})* ${alt(lang.finalVerbs)}${WE}`),
       score: 0.9,
       label: `override-previous-instructions-${lang.label}`,
       anchors: stems(lang.finalVerbs, 4),
