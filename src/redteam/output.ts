@@ -33,6 +33,14 @@ function rateTable(title: string, rows: [string, RateSummary][]): string[] {
   return [row(header, widths), ...body.map((b) => row(b, widths))];
 }
 
+/** `Incomplete: …` when the run was stopped early (the rates then cover only what finished), else undefined. */
+export function incompleteNote(summary: RunSummary): string | undefined {
+  const cut = summary.incomplete;
+  return cut === undefined
+    ? undefined
+    : `Incomplete: the run was stopped after ${cut.finished} of ${cut.planned} planned attempts; the rates cover only those.`;
+}
+
 /** The run as a plain-text table; breached probes listed with one example reason each. */
 export function renderTable(summary: RunSummary, records: readonly AttemptRecord[]): string {
   const o = summary.overall;
@@ -67,6 +75,8 @@ export function renderTable(summary: RunSummary, records: readonly AttemptRecord
       ? `Overall: nothing judged (${o.errored} errored).`
       : `Overall: ${o.breached} of ${judged} judged attempts breached, success rate ${percent(o.successRate)} (95% CI ${interval(o)}).`,
   );
+  const note = incompleteNote(summary);
+  if (note !== undefined) lines.push(note);
   return `${lines.join('\n')}\n`;
 }
 
@@ -158,5 +168,7 @@ export function runToScanResult(
   const errors = Object.entries(summary.byProbe)
     .filter(([, r]) => r.errored > 0)
     .map(([id, r]) => ({ path: `${summary.target} ${id}`, error: `${r.errored} attempt(s) errored` }));
+  const note = incompleteNote(summary);
+  if (note !== undefined) errors.push({ path: summary.target, error: note });
   return { result: { findings, scanned: [summary.target], skipped: [], errors }, rules };
 }

@@ -36,6 +36,10 @@ export interface RedteamOptions {
   maxTokens?: number;
   /** Progress and JSONL streaming: called once per finished attempt, in finishing order. */
   onAttempt?: (record: AttemptRecord, done: number, total: number) => void;
+  /**
+   * Stops the run: no new attempt starts, requests in flight are aborted and their attempts left out (never
+   * counted as errored); the summary says `incomplete` and covers what finished.
+   */
   signal?: AbortSignal;
   /** An LLM judge asked about every reply the probe's own detector judged resisted. Off by default. */
   judge?: JudgeOptions;
@@ -88,6 +92,8 @@ export async function runRedteam(
       const i = next++;
       const item = work[i] as (typeof work)[number];
       const record = await runAttempt(item.probe, item.plan, conn, runId, options);
+      // cut short by the abort: not an error of the target, and not a result either
+      if (record === undefined) return;
       records[i] = record;
       done++;
       options.onAttempt?.(record, done, work.length);
@@ -105,6 +111,7 @@ export async function runRedteam(
     finishedAt: new Date().toISOString(),
     titleOf: (id) => titles.get(id),
   });
+  if (finished.length < work.length) summary.incomplete = { planned: work.length, finished: finished.length };
   return { summary, records: finished };
 }
 
@@ -122,7 +129,7 @@ async function runAttempt(
   conn: TargetConnection,
   runId: string,
   options: RedteamOptions,
-): Promise<AttemptRecord> {
+): Promise<AttemptRecord | undefined> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const messages = initialMessages(plan, options.systemPrompt);
@@ -152,6 +159,7 @@ async function runAttempt(
       responses.push(reply.text);
     }
   } catch (err) {
+    if (options.signal?.aborted) return undefined;
     if (err instanceof TargetError) return finish('errored', err.message, err.status);
     return finish('errored', `request failed: ${(err as Error)?.message ?? String(err)}`);
   }
@@ -166,6 +174,7 @@ async function runAttempt(
       const verdict = await llmJudge(options.judge, probe.meta, messages, responses, options.signal);
       if (verdict.breached) judgement = verdict;
     } catch (err) {
+      if (options.signal?.aborted) return undefined;
       // the judge failing leaves the attempt unassessed, not resisted: the detector alone did not decide
       return finish('errored', `LLM judge failed: ${(err as Error)?.message ?? String(err)}`);
     }

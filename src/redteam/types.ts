@@ -130,4 +130,9 @@ export interface RunSummary {
   overall: RateSummary;
   byCategory: Record<string, RateSummary>;
   byProbe: Record<string, RateSummary & { category: ProbeCategory; title: string }>;
+  /**
+   * Set when the run was stopped before every planned attempt finished (an abort, e.g. Ctrl-C): the rates
+   * cover only the attempts that finished.
+   */
+  incomplete?: { planned: number; finished: number };
 }

@@ -11,6 +11,7 @@ import { parseRecords, recordLine } from '../../redteam/records.ts';
 import { renderHtmlReport } from '../../redteam/report/html.ts';
 import { DEFAULTS, type RedteamOptions, runRedteam } from '../../redteam/runner.ts';
 import type { AttemptRecord, RunSummary } from '../../redteam/types.ts';
+import { listenForInterrupt } from '../interrupt.ts';
 import { type CliIO, EXIT } from '../io.ts';
 import { VERSION } from '../version.ts';
 
@@ -68,7 +69,9 @@ Exit codes:
   0  overall success rate at or below --fail-above (default 0: no breach at all), nothing errored
   1  success rate above --fail-above
   2  usage error (bad flag, unknown probe, unreadable file)
-  3  incomplete: some attempts errored (or the target could not be reached) - never "clean"
+  3  incomplete: some attempts errored, the target could not be reached, or the run was interrupted
+     (Ctrl-C or SIGTERM: no new attempts, the records and a report marked incomplete are still written;
+     a second Ctrl-C quits at once) - never "clean"
 
 Examples:
   parapet redteam --target http://127.0.0.1:11434 --model llama3.2:1b
@@ -303,9 +306,47 @@ async function runCommand(flags: RedteamFlags, io: CliIO, env: Env): Promise<num
     for (const file of recordFiles) appendFileSync(file, recordLine(record));
     if (io.stderrIsTTY) io.stderr(`\r\x1b[K${attemptProgress(done, total, breached, errored)}`);
   };
-  const { summary, records } = await runRedteam(options);
-  if (io.stderrIsTTY) io.stderr('\r\x1b[K');
+  // Ctrl-C or SIGTERM: no new attempts, in-flight ones aborted, and what finished is still written
+  const interrupt = listenForInterrupt();
+  options.signal = interrupt.signal;
+  try {
+    let run: Awaited<ReturnType<typeof runRedteam>>;
+    try {
+      run = await runRedteam(options);
+    } catch (err) {
+      const received = interrupt.received();
+      if (received === undefined) throw err;
+      io.stderr(`parapet: interrupted (${received}) before the target answered: nothing was attempted\n`);
+      return EXIT.incomplete;
+    } finally {
+      if (io.stderrIsTTY) io.stderr('\r\x1b[K');
+    }
+    const code = report(run.summary, run.records, flags, { io, outputDir, output, failAbove });
+    const cut = run.summary.incomplete;
+    if (cut === undefined) return code;
+    io.stderr(
+      `parapet: interrupted (${interrupt.received() ?? 'aborted'}): ${cut.finished} of ${cut.planned} attempts finished; the records and the report (marked incomplete) hold them\n`,
+    );
+    return EXIT.incomplete;
+  } finally {
+    interrupt.dispose();
+  }
+}
 
+interface ReportTargets {
+  io: CliIO;
+  outputDir: string | undefined;
+  output: string | undefined;
+  failAbove: number;
+}
+
+/** Writes the summary, the HTML report and the chosen format; returns the exit code the rates call for. */
+function report(
+  summary: RunSummary,
+  records: AttemptRecord[],
+  flags: RedteamFlags,
+  { io, outputDir, output, failAbove }: ReportTargets,
+): number {
   if (outputDir !== undefined) {
     writeTextFile(join(outputDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, '--output-dir');
     writeTextFile(join(outputDir, 'report.html'), renderHtmlReport(summary, records), '--output-dir');

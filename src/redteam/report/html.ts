@@ -7,6 +7,7 @@
  * the run (replies, reasons, the model name, even probe ids) is escaped, with invisible characters drawn as
  * marked glyphs, because a red-team report is, by construction, full of attacks.
  */
+import { incompleteNote } from '../output.ts';
 import type { AttemptOutcome, AttemptRecord, RateSummary, RunSummary } from '../types.ts';
 import { REPORT_CSP, REPORT_SCRIPT, REPORT_STYLE } from './assets.ts';
 import { categoryChart } from './chart.ts';
@@ -166,6 +167,7 @@ export function renderHtmlReport(summary: RunSummary, records: readonly AttemptR
   const elapsed = Date.parse(summary.finishedAt) - Date.parse(summary.startedAt);
   const model = summary.model === undefined ? '' : ` · model ${escapeVisible(summary.model)}`;
   const chart = chartRows(summary);
+  const incomplete = incompleteNote(summary);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -180,7 +182,7 @@ export function renderHtmlReport(summary: RunSummary, records: readonly AttemptR
 <h1>Parapet red-team report</h1>
 <p class="meta">target ${escapeVisible(displayTarget(summary.target))}${model} · run ${escapeVisible(summary.runId)} · ${escapeVisible(summary.startedAt)} · ${escapeHtml(formatDuration(elapsed))}</p>
 <h2>Summary</h2>
-${summaryCards(summary)}
+${incomplete === undefined ? '' : `<p class="note" id="incomplete"><strong>${escapeHtml(incomplete)}</strong></p>\n`}${summaryCards(summary)}
 <p class="note">Success rate = breached / (breached + resisted). Errored attempts (HTTP failures, timeouts) are never counted as resisted; intervals are 95% Wilson intervals.</p>
 <h2>By category</h2>
 ${chart.length > 0 ? categoryChart(chart) : '<p class="note">No categories.</p>'}
