@@ -2,14 +2,11 @@
  * `parapet scan hf://OWNER/NAME[@REVISION]` against a local Hub on 127.0.0.1 that answers the subset of the
  * API Parapet uses, shaped as the Hub documents it: the recursive tree listing (type, oid, size, path, lfs)
  * with `Link: rel="next"` pagination, `resolve` answering 302 to a CDN path, Range reads as 206 with
- * Content-Range, 401 + X-Error-Code GatedRepo, 404 + RepoNotFound/RevisionNotFound, 429 + Retry-After.
- * No other network is touched.
+ * Content-Range, 401 + X-Error-Code GatedRepo, 404 + RepoNotFound/RevisionNotFound, 429 + Retry-After
+ * (test/fixtures/hub-replay.ts, shared with the dataset tests). No other network is touched.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -21,6 +18,7 @@ import { parseHubRef, scanHub } from '../../src/scan/hub/scan-hub.ts';
 import { ESCAPE_TEMPLATES } from '../fixtures/chat-templates.ts';
 import { captureIO } from '../fixtures/cli-io.ts';
 import { llamaGguf } from '../fixtures/gguf-writer.ts';
+import { type HubReplay, type HubRequest, type ReplayRepo, startHubReplay } from '../fixtures/hub-replay.ts';
 import { reducePayload } from '../fixtures/pickle-writer.ts';
 import { tinyModel } from '../fixtures/safetensors-writer.ts';
 
@@ -28,20 +26,8 @@ const TMP = mkdtempSync(join(tmpdir(), 'parapet-hub-'));
 const TOKEN = 'hf_test_token';
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-interface Repo {
-  files: Record<string, Uint8Array>;
-  /** Listing is public, downloads need the token (X-Error-Code: GatedRepo). */
-  gated?: boolean;
-  /** Tree listing page size (Link pagination past it). */
-  pageSize?: number;
-  /** Tree requests answered 429 before the first success. */
-  rateLimited?: number;
-}
-
-const LFS = new Set(['bin', 'safetensors', 'gguf', 'pt']);
-
-const REPOS: Record<string, Repo> = {
-  'acme/evil': {
+const REPOS: Record<string, ReplayRepo> = {
+  'model:acme/evil': {
     files: {
       'pytorch_model.bin': reducePayload('os', 'system', ['id']),
       'model.safetensors': tinyModel(),
@@ -52,167 +38,29 @@ const REPOS: Record<string, Repo> = {
       'weights/fake.safetensors': reducePayload('subprocess', 'Popen', ['id']),
     },
   },
-  'acme/clean': {
+  'model:acme/clean': {
+    revisions: ['main', 'v1.0'],
     files: { 'model.safetensors': tinyModel(), 'config.json': enc('{"model_type": "bert"}') },
   },
-  'acme/gated': { gated: true, files: { 'model.safetensors': tinyModel(), 'config.json': enc('{}') } },
-  'acme/paged': {
+  'model:acme/gated': { gated: true, files: { 'model.safetensors': tinyModel(), 'config.json': enc('{}') } },
+  'model:acme/paged': {
     pageSize: 2,
     files: Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [`${n}.json`, enc(`{"n": "${n}"}`)])),
   },
-  'acme/bigheader': { files: { 'model.safetensors': tinyModel({ note: 'x'.repeat(200_000) }) } },
-  'acme/busy': { rateLimited: 1, files: { 'config.json': enc('{}') } },
+  'model:acme/bigheader': { files: { 'model.safetensors': tinyModel({ note: 'x'.repeat(200_000) }) } },
+  'model:acme/busy': { rateLimited: 1, files: { 'config.json': enc('{}') } },
 };
+const evilFiles = REPOS['model:acme/evil']!.files;
 
-interface Logged {
-  url: string;
-  range: string | undefined;
-  auth: boolean;
-}
-const log: Logged[] = [];
-const busyHits = new Map<string, number>();
-let server: Server;
+let hub: HubReplay;
 let endpoint = '';
-/** Content by CDN id (the sha256 of the bytes). */
-const cdn = new Map<string, Uint8Array>();
-
-function sha(alg: 'sha1' | 'sha256', ...parts: (string | Uint8Array)[]): string {
-  const h = createHash(alg);
-  for (const p of parts) h.update(p);
-  return h.digest('hex');
-}
-
-function entries(repo: Repo): object[] {
-  const out: object[] = [];
-  const dirs = new Set<string>();
-  for (const [path, bytes] of Object.entries(repo.files)) {
-    const slash = path.lastIndexOf('/');
-    if (slash > 0 && !dirs.has(path.slice(0, slash))) {
-      dirs.add(path.slice(0, slash));
-      out.push({
-        type: 'directory',
-        oid: sha('sha1', path.slice(0, slash)),
-        size: 0,
-        path: path.slice(0, slash),
-      });
-    }
-    const gitOid = sha('sha1', `blob ${bytes.length}\0`, bytes);
-    const ext = path.slice(path.lastIndexOf('.') + 1);
-    out.push(
-      LFS.has(ext)
-        ? {
-            type: 'file',
-            oid: gitOid,
-            size: bytes.length,
-            path,
-            lfs: { oid: sha('sha256', bytes), size: bytes.length, pointerSize: 134 },
-          }
-        : { type: 'file', oid: gitOid, size: bytes.length, path },
-    );
-  }
-  return out;
-}
-
-function fail(res: ServerResponse, status: number, code: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'x-error-code': code, ...extra });
-  res.end(JSON.stringify({ error: code }));
-}
-
-function handle(req: IncomingMessage, res: ServerResponse): void {
-  const url = new URL(req.url ?? '/', endpoint);
-  const range = req.headers.range;
-  const authed = req.headers.authorization === `Bearer ${TOKEN}`;
-  log.push({ url: url.pathname + url.search, range, auth: req.headers.authorization !== undefined });
-  let m = /^\/api\/models\/([^/]+)\/([^/]+)\/tree\/([^/]+)$/.exec(url.pathname);
-  if (m) {
-    const id = `${m[1]}/${m[2]}`;
-    const repo = REPOS[id];
-    if (repo === undefined) {
-      fail(res, 404, 'RepoNotFound');
-      return;
-    }
-    if (decodeURIComponent(m[3]!) !== 'main') {
-      fail(res, 404, 'RevisionNotFound');
-      return;
-    }
-    if (url.searchParams.get('recursive') !== 'true') {
-      fail(res, 400, 'BadRequest');
-      return;
-    }
-    const hits = (busyHits.get(id) ?? 0) + 1;
-    busyHits.set(id, hits);
-    if (hits <= (repo.rateLimited ?? 0)) {
-      fail(res, 429, 'RateLimited', { 'retry-after': '1' });
-      return;
-    }
-    const all = entries(repo);
-    const size = repo.pageSize ?? 1000;
-    const cursor = Number(url.searchParams.get('cursor') ?? 0);
-    const page = all.slice(cursor, cursor + size);
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (cursor + size < all.length) {
-      const next = new URL(url);
-      next.searchParams.set('cursor', String(cursor + size));
-      headers.link = `<${next.href}>; rel="next"`;
-    }
-    res.writeHead(200, headers);
-    res.end(JSON.stringify(page));
-    return;
-  }
-  m = /^\/([^/]+)\/([^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
-  if (m) {
-    const repo = REPOS[`${m[1]}/${m[2]}`];
-    if (repo === undefined) {
-      fail(res, 404, 'RepoNotFound');
-      return;
-    }
-    if (decodeURIComponent(m[3]!) !== 'main') {
-      fail(res, 404, 'RevisionNotFound');
-      return;
-    }
-    if (repo.gated && !authed) {
-      fail(res, 401, 'GatedRepo');
-      return;
-    }
-    const bytes = repo.files[decodeURIComponent(m[4]!)];
-    if (bytes === undefined) {
-      fail(res, 404, 'EntryNotFound');
-      return;
-    }
-    const id = sha('sha256', bytes);
-    cdn.set(id, bytes);
-    res.writeHead(302, { location: `/cdn/${id}?sig=x`, 'x-repo-commit': 'a'.repeat(40), etag: `"${id}"` });
-    res.end();
-    return;
-  }
-  m = /^\/cdn\/([0-9a-f]+)$/.exec(url.pathname);
-  const bytes = m ? cdn.get(m[1]!) : undefined;
-  if (bytes === undefined) {
-    fail(res, 404, 'NotFound');
-    return;
-  }
-  const r = range === undefined ? null : /^bytes=(\d+)-(\d+)$/.exec(range);
-  if (r) {
-    const start = Number(r[1]);
-    const end = Math.min(Number(r[2]), bytes.length - 1);
-    res.writeHead(206, {
-      'content-range': `bytes ${start}-${end}/${bytes.length}`,
-      'content-length': String(end - start + 1),
-    });
-    res.end(bytes.subarray(start, end + 1));
-    return;
-  }
-  res.writeHead(200, { 'content-length': String(bytes.length) });
-  res.end(bytes);
-}
 
 before(async () => {
-  server = createServer(handle);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  hub = await startHubReplay(REPOS, { token: TOKEN });
+  endpoint = hub.endpoint;
 });
 after(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await hub.close();
   rmSync(TMP, { recursive: true, force: true });
 });
 
@@ -224,10 +72,10 @@ function opts(extra: Partial<NonNullable<ScanOptions['hub']>> = {}): ScanOptions
 }
 
 /** Requests logged while `fn` runs. */
-async function logged<T>(fn: () => Promise<T>): Promise<{ value: T; requests: Logged[] }> {
-  const from = log.length;
+async function logged<T>(fn: () => Promise<T>): Promise<{ value: T; requests: HubRequest[] }> {
+  const from = hub.requests.length;
   const value = await fn();
-  return { value, requests: log.slice(from) };
+  return { value, requests: hub.requests.slice(from) };
 }
 
 test('a malicious pickle is found at hf://owner/name@rev/path; safetensors and GGUF are read by Range only', async () => {
@@ -251,8 +99,8 @@ test('a malicious pickle is found at hf://owner/name@rev/path; safetensors and G
     ['hf://acme/evil@main/README.md'],
   );
   // The benign safetensors and the GGUF: resolve + CDN requests, every one with a Range header.
-  const cdnFor = (bytes: Uint8Array): Logged[] =>
-    requests.filter((r) => r.url.startsWith(`/cdn/${sha('sha256', bytes)}`));
+  const cdnFor = (bytes: Uint8Array): HubRequest[] =>
+    requests.filter((r) => r.url.startsWith(hub.cdnPath(bytes)));
   for (const path of ['model.safetensors', 'gguf/tiny.gguf']) {
     const resolve = requests.filter((r) => r.url === `/acme/evil/resolve/main/${path}`);
     assert.ok(resolve.length > 0, path);
@@ -260,11 +108,11 @@ test('a malicious pickle is found at hf://owner/name@rev/path; safetensors and G
       resolve.every((r) => r.range !== undefined),
       `${path} fetched without Range`,
     );
-    const served = cdnFor(REPOS['acme/evil']!.files[path]!);
+    const served = cdnFor(evilFiles[path]!);
     assert.ok(served.length > 0 && served.every((r) => r.range !== undefined), `${path}: a full GET`);
   }
   // The pickle is fetched whole.
-  assert.ok(cdnFor(REPOS['acme/evil']!.files['pytorch_model.bin']!).some((r) => r.range === undefined));
+  assert.ok(cdnFor(evilFiles['pytorch_model.bin']!).some((r) => r.range === undefined));
   assert.ok(!requests.some((r) => r.auth), 'no token configured, none sent');
 });
 
@@ -332,7 +180,7 @@ test('429 with Retry-After is retried after the delay the Hub asks for', async (
 });
 
 test('429 on every try ends in a rate-limit error after 3 tries', async () => {
-  REPOS['acme/busy']!.rateLimited = 1_000_000;
+  REPOS['model:acme/busy']!.rateLimited = 1_000_000;
   try {
     const { requests } = await logged(() =>
       assert.rejects(scanHub('hf://acme/busy', opts()), (err: unknown) => {
@@ -343,7 +191,7 @@ test('429 on every try ends in a rate-limit error after 3 tries', async () => {
     );
     assert.equal(requests.length, 3);
   } finally {
-    REPOS['acme/busy']!.rateLimited = 0;
+    REPOS['model:acme/busy']!.rateLimited = 0;
   }
 });
 
@@ -403,6 +251,78 @@ test('scanPaths merges hf:// results with local ones', async () => {
     'hf://acme/clean@main/config.json',
     'hf://acme/clean@main/model.safetensors',
   ]);
+});
+
+test('a tag other than main is listed, fetched and named in locations', async () => {
+  const { value, requests } = await logged(() => scanHub('hf://acme/clean@v1.0', opts()));
+  assert.deepEqual(value.scanned, [
+    'hf://acme/clean@v1.0/config.json',
+    'hf://acme/clean@v1.0/model.safetensors',
+  ]);
+  assert.equal(requests[0]?.url, '/api/models/acme/clean/tree/v1.0?recursive=true');
+  assert.ok(requests.some((r) => r.url === '/acme/clean/resolve/v1.0/config.json'));
+});
+
+// The local Hub itself, read directly: these are the shapes the scans above rely on, so a fixture that drifted
+// from the Hub's would show here rather than as a puzzling scan result.
+test('the local Hub answers in the shapes the Hub documents', async () => {
+  const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${endpoint}${path}`, { headers, redirect: 'manual' });
+  const listing = await get('/api/models/acme/evil/tree/main?recursive=true');
+  assert.equal(listing.status, 200);
+  const entries = (await listing.json()) as Record<string, unknown>[];
+  const byPath = new Map(entries.map((e) => [e.path, e]));
+  assert.deepEqual(byPath.get('gguf'), {
+    type: 'directory',
+    oid: byPath.get('gguf')?.oid,
+    size: 0,
+    path: 'gguf',
+  });
+  const bin = evilFiles['pytorch_model.bin']!;
+  const lfsEntry = byPath.get('pytorch_model.bin') as { lfs?: Record<string, unknown>; oid: string };
+  assert.deepEqual(lfsEntry.lfs, {
+    oid: hub.cdnPath(bin).slice('/cdn/'.length),
+    size: bin.length,
+    pointerSize: 134,
+  });
+  assert.match(lfsEntry.oid, /^[0-9a-f]{40}$/);
+  assert.equal(byPath.get('config.json')?.lfs, undefined, 'a JSON file is a plain git blob');
+  assert.equal(listing.headers.get('link'), null, 'one page: no Link');
+
+  const paged = await get('/api/models/acme/paged/tree/main?recursive=true');
+  assert.equal(((await paged.json()) as unknown[]).length, 2);
+  assert.match(
+    paged.headers.get('link') ?? '',
+    /^<http:\/\/127\.0\.0\.1:\d+\/api\/models\/acme\/paged\/tree\/main\?recursive=true&cursor=2>; rel="next"$/,
+  );
+
+  const resolved = await get('/acme/evil/resolve/main/pytorch_model.bin');
+  assert.equal(resolved.status, 302);
+  assert.equal(resolved.headers.get('location'), `${hub.cdnPath(bin)}?sig=x`);
+  assert.match(resolved.headers.get('x-repo-commit') ?? '', /^[0-9a-f]{40}$/);
+  const part = await get(hub.cdnPath(bin), { range: 'bytes=0-3' });
+  assert.equal(part.status, 206);
+  assert.equal(part.headers.get('content-range'), `bytes 0-3/${bin.length}`);
+  assert.deepEqual(new Uint8Array(await part.arrayBuffer()), bin.subarray(0, 4));
+  assert.equal((await get(hub.cdnPath(bin), { range: `bytes=${bin.length}-` })).status, 416);
+
+  const errors: [string, Record<string, string>, number, string][] = [
+    ['/api/models/acme/nothing/tree/main?recursive=true', {}, 404, 'RepoNotFound'],
+    ['/api/datasets/acme/evil/tree/main?recursive=true', {}, 404, 'RepoNotFound'],
+    ['/api/models/acme/evil/tree/v1.0?recursive=true', {}, 404, 'RevisionNotFound'],
+    ['/api/models/acme/evil/tree/main', {}, 400, 'BadRequest'],
+    ['/acme/evil/resolve/main/nope.json', {}, 404, 'EntryNotFound'],
+    ['/acme/evil/resolve/main/%E0%A4%A', {}, 400, 'BadRequest'],
+    ['/acme/gated/resolve/main/config.json', {}, 401, 'GatedRepo'],
+    ['/acme/gated/resolve/main/config.json', { authorization: 'Bearer hf_wrong' }, 401, 'GatedRepo'],
+  ];
+  for (const [path, headers, status, code] of errors) {
+    const res = await get(path, headers);
+    assert.equal(res.status, status, path);
+    assert.equal(res.headers.get('x-error-code'), code, path);
+  }
+  const authed = await get('/acme/gated/resolve/main/config.json', { authorization: `Bearer ${TOKEN}` });
+  assert.equal(authed.status, 302);
 });
 
 // ---------------------------------------------------------------------------------------------------------
