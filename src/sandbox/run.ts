@@ -54,6 +54,7 @@ export interface SandboxOptions {
   tools?: Partial<Tools>;
   /** Live output of the command, as it comes. */
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** Kills the whole sandboxed tree (as --timeout does); the result says `interrupted` and is incomplete. */
   signal?: AbortSignal;
 }
 
@@ -68,6 +69,8 @@ export interface SandboxResult {
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  /** Stopped by `signal` (Ctrl-C in the CLI): the whole tree was killed before the command ended. */
+  interrupted: boolean;
   stdoutTail: string;
   stderrTail: string;
   /** Names of environment variables removed (never their values). */
@@ -172,6 +175,7 @@ export async function runSandboxed(options: SandboxOptions): Promise<SandboxResu
   let stdoutTail = '';
   let stderrTail = '';
   let timedOut = false;
+  let interrupted = false;
   const exit = await new Promise<{ code: number | null; signal: string | null; spawnError?: Error }>(
     (done) => {
       const child = spawn(tools.prlimit, argv, { env, cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -181,7 +185,13 @@ export async function runSandboxed(options: SandboxOptions): Promise<SandboxResu
         kill();
       };
       const timer = timeoutS > 0 ? setTimeout(onTimeout, timeoutS * 1000) : undefined;
-      options.signal?.addEventListener('abort', kill, { once: true });
+      const onAbort = () => {
+        interrupted = true;
+        kill();
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      // aborted before the start: the listener above will never fire, so end it now
+      if (options.signal?.aborted) onAbort();
       child.stdout.setEncoding('utf8').on('data', (t: string) => {
         stdoutTail = tail(stdoutTail, t);
         options.onOutput?.('stdout', t);
@@ -192,11 +202,12 @@ export async function runSandboxed(options: SandboxOptions): Promise<SandboxResu
       });
       child.on('error', (err) => {
         if (timer) clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
         done({ code: null, signal: null, spawnError: err });
       });
       child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
-        options.signal?.removeEventListener('abort', kill);
+        options.signal?.removeEventListener('abort', onAbort);
         done({ code, signal });
       });
     },
@@ -245,6 +256,10 @@ export async function runSandboxed(options: SandboxOptions): Promise<SandboxResu
     if (profile === 'load')
       errors.push(`timed out after ${timeoutS} s: what ran after that was not observed`);
   }
+  if (interrupted && !timedOut)
+    errors.push(
+      'interrupted: the whole process tree was killed; what it would have done next was not observed',
+    );
   const result: SandboxResult = {
     findings,
     errors,
@@ -253,6 +268,7 @@ export async function runSandboxed(options: SandboxOptions): Promise<SandboxResu
     exitCode: exit.code,
     signal: exit.signal,
     timedOut,
+    interrupted,
     stdoutTail,
     stderrTail,
     envRemoved: removed,
@@ -266,7 +282,7 @@ export async function runSandboxed(options: SandboxOptions): Promise<SandboxResu
     errors.push(
       `the ${options.loader} loader cannot run: Python module ${line} is not installed for ${python?.executable}`,
     );
-  } else if (options.loader !== undefined && !timedOut && exit.code !== 0) {
+  } else if (options.loader !== undefined && !timedOut && !interrupted && exit.code !== 0) {
     // A load that failed did not run to its end: whatever the rest of the file holds was not observed.
     const last = stderrTail.trim().split('\n').pop() ?? '';
     const how = exit.code === null ? `was killed by ${exit.signal}` : `exited with status ${exit.code}`;

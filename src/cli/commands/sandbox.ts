@@ -8,6 +8,7 @@ import { SANDBOX_RULE_METAS } from '../../sandbox/findings.ts';
 import { LOADERS, type LoaderName } from '../../sandbox/loaders.ts';
 import { SandboxUnavailableError } from '../../sandbox/preflight.ts';
 import { runSandboxed, type SandboxOptions, sandboxScanResult } from '../../sandbox/run.ts';
+import { listenForInterrupt } from '../interrupt.ts';
 import { type CliIO, EXIT } from '../io.ts';
 import { VERSION } from '../version.ts';
 
@@ -62,7 +63,8 @@ Exit codes:
   1  findings at or above --fail-on (default: high)
   2  usage error
   3  incomplete: the sandbox could not be built, a load timed out, a loader's library is missing, or the
-     loader failed on the file (the rest of it was never loaded, so never observed)
+     loader failed on the file (the rest of it was never loaded, so never observed), or the run was
+     interrupted (Ctrl-C or SIGTERM kill the whole sandboxed tree; the report covers what ran until then)
 
 Examples:
   parapet sandbox --model suspicious.pkl --loader pickle
@@ -168,6 +170,9 @@ async function runSandbox(command: string[], flags: SandboxFlags, io: CliIO): Pr
     }
   }
   let result: Awaited<ReturnType<typeof runSandboxed>>;
+  // Ctrl-C or SIGTERM kill the whole sandboxed tree; what was observed until then is still reported
+  const interrupt = listenForInterrupt();
+  options.signal = interrupt.signal;
   try {
     result = await runSandboxed(options);
   } catch (err) {
@@ -176,12 +181,16 @@ async function runSandbox(command: string[], flags: SandboxFlags, io: CliIO): Pr
       return EXIT.incomplete;
     }
     throw err;
+  } finally {
+    interrupt.dispose();
   }
   const status = result.timedOut
     ? `killed after --timeout`
-    : result.signal !== null
-      ? `killed by ${result.signal}`
-      : `exit ${result.exitCode}`;
+    : result.interrupted
+      ? `interrupted (${interrupt.received() ?? 'aborted'}): the whole sandboxed tree was killed`
+      : result.signal !== null
+        ? `killed by ${result.signal}`
+        : `exit ${result.exitCode}`;
   io.stderr(
     `sandbox: ${status}; ${result.observed} observed call(s); ${result.envRemoved.length} environment variable(s) withheld\n`,
   );
@@ -199,6 +208,7 @@ async function runSandbox(command: string[], flags: SandboxFlags, io: CliIO): Pr
     writeFileSync(flags.output, text);
     io.stderr(`report written to ${flags.output}\n`);
   } else io.stdout(text);
+  if (result.interrupted) return EXIT.incomplete;
   const verdict = verdictOf(scan, failOn);
   return verdict === 'findings' ? EXIT.findings : verdict === 'incomplete' ? EXIT.incomplete : EXIT.clean;
 }
