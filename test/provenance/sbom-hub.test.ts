@@ -12,6 +12,7 @@ import { ParapetError } from '../../src/core/errors.ts';
 import { buildModelBom } from '../../src/provenance/sbom/index.ts';
 import type { ModelBomOptions } from '../../src/provenance/sbom/types.ts';
 import { buildGguf } from '../fixtures/gguf-writer.ts';
+import { type HubReplay, startHubReplay } from '../fixtures/hub-replay.ts';
 import {
   assertSchemaValid,
   componentByRef,
@@ -22,7 +23,6 @@ import {
   prop,
   propValues,
 } from '../fixtures/sbom/bom-access.ts';
-import { type HubStandIn, startHubStandIn } from '../fixtures/sbom/hub-server.ts';
 import { modelFiles, SAFETENSORS_PARAMETERS, sha256, writeFiles } from '../fixtures/sbom/model-dir.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'parapet-sbom-hub-'));
@@ -31,36 +31,39 @@ const SIG = readFileSync(
 );
 const FILES = { ...modelFiles(), 'model.sig': new Uint8Array(SIG) };
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
-let hub: HubStandIn;
+let hub: HubReplay;
 
 before(async () => {
-  hub = await startHubStandIn({
-    'acme/tiny': { files: FILES, revisions: ['main', COMMIT], pageSize: 4 },
-    // Metadata of about 20 MiB, past the first 16 MiB Range read, then the tensor infos.
-    'acme/biggguf': {
-      files: {
-        'big.gguf': buildGguf(
-          [
-            ['general.architecture', 'llama'],
+  hub = await startHubReplay(
+    {
+      'model:acme/tiny': { files: FILES, revisions: ['main', COMMIT], pageSize: 4 },
+      // Metadata of about 20 MiB, past the first 16 MiB Range read, then the tensor infos.
+      'model:acme/biggguf': {
+        files: {
+          'big.gguf': buildGguf(
             [
-              'tokenizer.ggml.tokens',
-              { elementType: 8, array: Array.from({ length: 20 }, (_, i) => `${i}`.repeat(1 << 20)) },
+              ['general.architecture', 'llama'],
+              [
+                'tokenizer.ggml.tokens',
+                { elementType: 8, array: Array.from({ length: 20 }, (_, i) => `${i}`.repeat(1 << 20)) },
+              ],
             ],
-          ],
-          {
-            tensors: [
-              { name: 'a', dims: [3, 5] },
-              { name: 'b', dims: [7] },
-            ],
-          },
-        ),
+            {
+              tensors: [
+                { name: 'a', dims: [3, 5] },
+                { name: 'b', dims: [7] },
+              ],
+            },
+          ),
+        },
+      },
+      'model:acme/gated': {
+        files: { 'config.json': new TextEncoder().encode('{"model_type": "bert"}') },
+        gated: true,
       },
     },
-    'acme/gated': {
-      files: { 'config.json': new TextEncoder().encode('{"model_type": "bert"}') },
-      gatedToken: 'hf_ok',
-    },
-  });
+    { token: 'hf_ok' },
+  );
 });
 after(async () => {
   await hub.close();
@@ -83,7 +86,7 @@ function options(extra: Partial<NonNullable<ModelBomOptions['hub']>> = {}): Mode
 }
 
 test('hf://OWNER/NAME@COMMIT: the Hub purl, the repository, every listed file with its SHA-256', async () => {
-  const from = hub.log.length;
+  const from = hub.requests.length;
   const bom = await buildModelBom(`hf://acme/tiny@${COMMIT}`, options());
   await assertSchemaValid(bom);
   const model = modelOf(bom);
@@ -112,27 +115,27 @@ test('hf://OWNER/NAME@COMMIT: the Hub purl, the repository, every listed file wi
     assert.deepEqual(propValues(c, 'parapet:hash:origin'), lfs ? ['hub-lfs-oid'] : [], path);
   }
   // The listing was paged (4 entries a page) and fully read.
-  const pages = hub.log.slice(from).filter((r) => r.path.startsWith('/api/models/acme/tiny/tree/'));
+  const pages = hub.requests.slice(from).filter((r) => r.url.startsWith('/api/models/acme/tiny/tree/'));
   assert.ok(pages.length >= 3, JSON.stringify(pages));
 });
 
 test('weights are read by Range only and never downloaded whole', async () => {
-  const from = hub.log.length;
+  const from = hub.requests.length;
   await buildModelBom('hf://acme/tiny', options());
-  const requests = hub.log.slice(from);
+  const requests = hub.requests.slice(from);
   for (const path of [
     'model-00001-of-00002.safetensors',
     'model-00002-of-00002.safetensors',
     'gguf/tiny-q8_0.gguf',
   ]) {
-    const resolves = requests.filter((r) => r.path === `/acme/tiny/resolve/main/${path}`);
+    const resolves = requests.filter((r) => r.url === `/acme/tiny/resolve/main/${path}`);
     assert.ok(resolves.length > 0, path);
     assert.ok(
       resolves.every((r) => r.range !== undefined),
       `${path}: ${JSON.stringify(resolves)}`,
     );
     const cdn = requests.filter((r) =>
-      r.path.startsWith(`/cdn/${sha256(FILES[path as keyof typeof FILES]!)}`),
+      r.url.startsWith(`/cdn/${sha256(FILES[path as keyof typeof FILES]!)}`),
     );
     assert.ok(cdn.length > 0 && cdn.every((r) => r.range !== undefined), path);
   }
@@ -164,21 +167,21 @@ test('the Hub model yields the same model card, counts, lineage and dependencies
 test('a second build reuses cached header prefixes', async () => {
   const opts = options();
   await buildModelBom('hf://acme/tiny', opts);
-  const from = hub.log.length;
+  const from = hub.requests.length;
   await buildModelBom('hf://acme/tiny', opts);
-  const ranged = hub.log.slice(from).filter((r) => r.range !== undefined);
+  const ranged = hub.requests.slice(from).filter((r) => r.range !== undefined);
   assert.deepEqual(ranged, []);
 });
 
 test('a GGUF header longer than the first Range read is fetched on until the tensor infos end', async () => {
-  const from = hub.log.length;
+  const from = hub.requests.length;
   const bom = await buildModelBom('hf://acme/biggguf', options());
   const gguf = modelOf(bom).components.find((c: Json) => c.name === 'big.gguf');
   assert.equal(prop(gguf, 'parapet:weights:tensors'), '2');
   assert.equal(prop(gguf, 'parapet:weights:parameters'), String(3 * 5 + 7));
-  const ranges = hub.log
+  const ranges = hub.requests
     .slice(from)
-    .filter((r) => r.path.startsWith('/cdn/'))
+    .filter((r) => r.url.startsWith('/cdn/'))
     .map((r) => r.range);
   assert.ok(ranges.length >= 2 && ranges.every((r) => r !== undefined), JSON.stringify(ranges));
 });
