@@ -92,6 +92,9 @@ test('packing to int8 keeps scores close', () => {
   ];
   const model = train(examples, { epochs: 4, seed: 1 });
   const unpacked = unpackWeights(packWeights(model));
+  // Held as int8 (a quarter of a Float32 copy), not widened on load.
+  assert.ok(unpacked.weights instanceof Int8Array);
+  assert.equal(unpacked.weights.byteLength, model.weights.length);
   for (const t of [...ATTACKS, ...BENIGN]) {
     assert.ok(
       Math.abs(new Classifier(model).score(t).score - new Classifier(unpacked).score(t).score) < 0.05,

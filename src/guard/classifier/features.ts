@@ -52,7 +52,7 @@ export class FeatureExtractor {
    * `weights · features(text)` without materialising the vector: the hot path of scoring, which runs
    * once per window of every input.
    */
-  dot(text: string, weights: Float32Array): number {
+  dot(text: string, weights: Float32Array | Int8Array): number {
     this.count(text);
     let norm = 0;
     let z = 0;

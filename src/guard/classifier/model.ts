@@ -11,6 +11,16 @@ export interface LinearModel {
 }
 
 /**
+ * Weights as committed: int8 with one scale. Scored as they are (the scale is applied once per window, not
+ * per weight), so a loaded guard holds 256 KiB per head instead of the 1 MiB of a Float32 copy.
+ */
+export interface QuantizedModel {
+  weights: Int8Array;
+  scale: number;
+  bias: number;
+}
+
+/**
  * Prompt windows in characters of normalised text (about 100 tokens). Training steps by half a window;
  * scoring steps by three quarters, which still sees every stretch of up to 100 characters (an attack
  * phrase) whole in some window, at three quarters of the cost.
@@ -119,15 +129,21 @@ export interface ChunkScore {
 
 /** Scores text with a model; owns a feature extractor (its scratch space), so keep one per guard. */
 export class Classifier {
-  private readonly extractor = new FeatureExtractor();
+  private readonly scale: number;
 
+  /**
+   * `extractor` is scratch space (512 KiB of counters); heads that never score concurrently (scoring is
+   * synchronous) can share one.
+   */
   constructor(
-    readonly model: LinearModel,
+    readonly model: LinearModel | QuantizedModel,
     readonly segment: Segmenter = promptSegments,
+    private readonly extractor: FeatureExtractor = new FeatureExtractor(),
   ) {
     if (model.weights.length !== FEATURE_DIM) {
       throw new Error(`classifier weights have ${model.weights.length} slots, expected ${FEATURE_DIM}`);
     }
+    this.scale = 'scale' in model ? model.scale : 1;
   }
 
   vector(text: string): SparseVector {
@@ -145,7 +161,7 @@ export class Classifier {
     };
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i] ?? { text: '', start: 0 };
-      const s = sigmoid(this.model.bias + this.extractor.dot(part.text, this.model.weights));
+      const s = sigmoid(this.model.bias + this.scale * this.extractor.dot(part.text, this.model.weights));
       if (i === 0 || s > best.score) {
         best = {
           score: s,
@@ -170,11 +186,13 @@ export function packWeights(model: LinearModel): { scale: number; bias: number; 
   return { scale, bias: model.bias, data: Buffer.from(bytes.buffer).toString('base64') };
 }
 
-export function unpackWeights(packed: { scale: number; bias: number; data: string }): LinearModel {
-  const bytes = new Int8Array(Buffer.from(packed.data, 'base64').buffer.slice(0));
-  if (bytes.length !== FEATURE_DIM)
-    throw new Error(`packed classifier has ${bytes.length} weights, expected ${FEATURE_DIM}`);
-  const weights = new Float32Array(FEATURE_DIM);
-  for (let i = 0; i < FEATURE_DIM; i++) weights[i] = (bytes[i] ?? 0) * packed.scale;
-  return { weights, bias: packed.bias };
+/** Decodes packed weights, keeping them int8 (see QuantizedModel). */
+export function unpackWeights(packed: { scale: number; bias: number; data: string }): QuantizedModel {
+  const decoded = Buffer.from(packed.data, 'base64');
+  if (decoded.length !== FEATURE_DIM)
+    throw new Error(`packed classifier has ${decoded.length} weights, expected ${FEATURE_DIM}`);
+  // A copy into an array of its own: a small Buffer is a view into Node's shared 8 KiB pool.
+  const weights = new Int8Array(FEATURE_DIM);
+  weights.set(new Int8Array(decoded.buffer, decoded.byteOffset, decoded.length));
+  return { weights, scale: packed.scale, bias: packed.bias };
 }
