@@ -109,14 +109,18 @@ const LEET: Record<string, string> = {
 /** A letter next to a leet digit or symbol inside a word: only then is unleet worth running. */
 const LEET_HINT = /[a-z][0-9@$!|][a-z0-9]|[0-9@$|][a-z]{2}/;
 
+const NUMBER_WITH_SUFFIX =
+  /^[0-9]+(?:[a-z]|st|nd|rd|th|am|pm|kb|mb|gb|tb|kg|km|cm|mm|ms|px|em|hz|hp|mg|ml|pt|fps|mph|kph|rpm|bit|kbps|mbps)$/;
+
 /** Words mixing letters with leet digits/symbols ("1gn0r3", "pr0mpt") are folded; plain numbers are not. */
 export function unleet(normalized: string): string | undefined {
   return changedExcerpts(
     normalized,
     /(?<![%a-z0-9@$!|+/=])[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*(?![+/=])/g,
-    // Leet words are short; long mixed runs are ids, hashes and base64, not words.
+    // Leet words are short; long mixed runs are ids, hashes and base64, not words. A number with an ordinal,
+    // time or unit suffix ("2nd", "10am", "4gb", "5k") is left alone, but not any two letters: "4ll" is "all".
     (word) =>
-      word.length > 20 || !/[0-9@$!|]/.test(word) || /^[0-9]+[a-z]{1,2}$/.test(word)
+      word.length > 20 || !/[0-9@$!|]/.test(word) || NUMBER_WITH_SUFFIX.test(word)
         ? word
         : word.replace(/[0-9@$!|]/g, (c) => LEET[c] ?? c),
     2,
