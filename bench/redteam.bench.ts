@@ -11,7 +11,8 @@
  * the comparison against an instant loopback server (test/fixtures/redteam/scripted-server.ts, no rules:
  * every reply a refusal at once), runner and fetch loop alternated, median of 7 rounds each: there the
  * difference is the runner's own work (planning, records, judging, summary, its HTTP client).
- * Progress bars go to stderr; figures to stdout.
+ * Progress bars go to stderr; figures to stdout. `tsx bench/redteam.bench.ts --instant-only` runs the
+ * second part alone (seconds instead of minutes).
  */
 import { plantedValues } from '../src/redteam/planted.ts';
 import { PROBES } from '../src/redteam/probes/index.ts';
@@ -112,6 +113,8 @@ async function runner(baseUrl: string, label: string): Promise<AttemptRecord[]> 
     concurrency: CONCURRENCY,
     seed: SEED,
     maxTokens: MAX_TOKENS,
+    // as `parapet redteam` runs it: with the Ctrl-C signal, which every request then listens to
+    signal: new AbortController().signal,
     onAttempt: (_record, done) => bar.tick(done),
   });
   bar.end();
@@ -128,87 +131,92 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; c
   return { value, ms: performance.now() - t0, cpuMs: (used.user + used.system) / 1000 };
 }
 
-const llama = await startCanaryLlamaUpstream({
-  rules: redteamCanaryRules(plantedValues(SEED)),
-  modelName: MODEL,
-});
-try {
-  const ctx = { seed: SEED, attemptsPerProbe: PER_PROBE };
-  const plans = probes.flatMap((p) => p.plan(ctx));
-  if (plans.length !== ATTEMPTS) throw new Error(`planned ${plans.length} attempts, expected ${ATTEMPTS}`);
+/** The model run and its baseline: minutes of inference; `--instant-only` skips it for the runner's own cost. */
+async function modelPart(): Promise<void> {
+  const llama = await startCanaryLlamaUpstream({
+    rules: redteamCanaryRules(plantedValues(SEED)),
+    modelName: MODEL,
+  });
+  try {
+    const ctx = { seed: SEED, attemptsPerProbe: PER_PROBE };
+    const plans = probes.flatMap((p) => p.plan(ctx));
+    if (plans.length !== ATTEMPTS) throw new Error(`planned ${plans.length} attempts, expected ${ATTEMPTS}`);
 
-  // warm up both paths (JIT, model caches) on a slice
-  await baseline(llama.url, plans.slice(0, 24), 'warm-up');
+    // warm up both paths (JIT, model caches) on a slice
+    await baseline(llama.url, plans.slice(0, 24), 'warm-up');
 
-  const before = await timed(() => baseline(llama.url, plans, 'baseline'));
-  const run = await timed(() => runner(llama.url, 'runner'));
-  const afterRun = await timed(() => baseline(llama.url, plans, 'baseline'));
-  const records = run.value;
-  if (records.length !== ATTEMPTS) throw new Error(`runner recorded ${records.length} attempts`);
-  const errored = records.filter((r) => r.outcome === 'errored').length;
-  const breached = records.filter((r) => r.outcome === 'breached').length;
+    const before = await timed(() => baseline(llama.url, plans, 'baseline'));
+    const run = await timed(() => runner(llama.url, 'runner'));
+    const afterRun = await timed(() => baseline(llama.url, plans, 'baseline'));
+    const records = run.value;
+    if (records.length !== ATTEMPTS) throw new Error(`runner recorded ${records.length} attempts`);
+    const errored = records.filter((r) => r.outcome === 'errored').length;
+    const breached = records.filter((r) => r.outcome === 'breached').length;
 
-  // judging alone: re-judge every record with its probe, several rounds, CPU time per attempt
-  const byId = new Map(probes.map((p) => [p.meta.id, p]));
-  const planOf = new Map(plans.map((p) => [`${p.probeId}#${p.index}`, p]));
-  const ROUNDS = 20;
-  const judgeCpu = process.cpuUsage();
-  let judged = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const r of records) {
-      const probe = byId.get(r.probeId) as Probe;
-      const plan = planOf.get(`${r.probeId}#${r.index}`) as AttemptPlan;
-      if (probe.judge(plan, r.responses).breached) judged++;
+    // judging alone: re-judge every record with its probe, several rounds, CPU time per attempt
+    const byId = new Map(probes.map((p) => [p.meta.id, p]));
+    const planOf = new Map(plans.map((p) => [`${p.probeId}#${p.index}`, p]));
+    const ROUNDS = 20;
+    const judgeCpu = process.cpuUsage();
+    let judged = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const r of records) {
+        const probe = byId.get(r.probeId) as Probe;
+        const plan = planOf.get(`${r.probeId}#${r.index}`) as AttemptPlan;
+        if (probe.judge(plan, r.responses).breached) judged++;
+      }
     }
+    const judgeUsed = process.cpuUsage(judgeCpu);
+    if (judged !== breached * ROUNDS)
+      throw new Error(`re-judging found ${judged / ROUNDS} breaches, runner ${breached}`);
+    const judgeUsPerAttempt = (judgeUsed.user + judgeUsed.system) / (ROUNDS * ATTEMPTS);
+
+    const planCpu = process.cpuUsage();
+    for (let round = 0; round < ROUNDS; round++) for (const p of probes) p.plan(ctx);
+    const planUsed = process.cpuUsage(planCpu);
+    const planUsPerAttempt = (planUsed.user + planUsed.system) / (ROUNDS * ATTEMPTS);
+
+    const baseMs = (before.ms + afterRun.ms) / 2;
+    const baseCpuMs = (before.cpuMs + afterRun.cpuMs) / 2;
+    const requests = before.value;
+    const rate = (ms: number) => (ATTEMPTS / (ms / 1000)).toFixed(1);
+    console.log(
+      `parapet redteam benchmark: ${ATTEMPTS} attempts (${PROBE_COUNT} probes x ${PER_PROBE}, ${requests} requests), concurrency ${CONCURRENCY}, canary GGUF on node-llama-cpp (1 thread), node ${process.version}`,
+    );
+    console.log(
+      `model load ${llama.loadMs.toFixed(0)} ms; outcomes: ${breached} breached, ${ATTEMPTS - breached - errored} resisted, ${errored} errored`,
+    );
+    console.log('');
+    console.log(
+      `  runner (runRedteam)        ${rate(run.ms)} attempts/s   ${(run.ms / 1000).toFixed(1)} s wall   ${(run.cpuMs / 1000).toFixed(1)} s CPU`,
+    );
+    console.log(
+      `  baseline fetch loop before ${rate(before.ms)} attempts/s   ${(before.ms / 1000).toFixed(1)} s wall   ${(before.cpuMs / 1000).toFixed(1)} s CPU`,
+    );
+    console.log(
+      `  baseline fetch loop after  ${rate(afterRun.ms)} attempts/s   ${(afterRun.ms / 1000).toFixed(1)} s wall   ${(afterRun.cpuMs / 1000).toFixed(1)} s CPU`,
+    );
+    console.log(`  ratio runner/baseline      ${(baseMs / run.ms).toFixed(3)} (throughput)`);
+    console.log('');
+    console.log(
+      `  runner overhead, wall      ${((run.ms - baseMs) / ATTEMPTS).toFixed(2)} ms/attempt (runner wall - mean baseline wall) / attempts`,
+    );
+    console.log(
+      `  baseline drift             ${((afterRun.ms - before.ms) / ATTEMPTS).toFixed(2)} ms/attempt (after - before): overheads smaller than this are noise`,
+    );
+    console.log(
+      `  runner overhead, CPU       ${((run.cpuMs - baseCpuMs) / ATTEMPTS).toFixed(2)} ms/attempt (process CPU, inference included in both)`,
+    );
+    console.log(
+      `  judging alone, CPU         ${judgeUsPerAttempt.toFixed(1)} us/attempt (${ROUNDS} rounds over the ${ATTEMPTS} records)`,
+    );
+    console.log(`  planning alone, CPU        ${planUsPerAttempt.toFixed(1)} us/attempt`);
+  } finally {
+    await llama.close();
   }
-  const judgeUsed = process.cpuUsage(judgeCpu);
-  if (judged !== breached * ROUNDS)
-    throw new Error(`re-judging found ${judged / ROUNDS} breaches, runner ${breached}`);
-  const judgeUsPerAttempt = (judgeUsed.user + judgeUsed.system) / (ROUNDS * ATTEMPTS);
-
-  const planCpu = process.cpuUsage();
-  for (let round = 0; round < ROUNDS; round++) for (const p of probes) p.plan(ctx);
-  const planUsed = process.cpuUsage(planCpu);
-  const planUsPerAttempt = (planUsed.user + planUsed.system) / (ROUNDS * ATTEMPTS);
-
-  const baseMs = (before.ms + afterRun.ms) / 2;
-  const baseCpuMs = (before.cpuMs + afterRun.cpuMs) / 2;
-  const requests = before.value;
-  const rate = (ms: number) => (ATTEMPTS / (ms / 1000)).toFixed(1);
-  console.log(
-    `parapet redteam benchmark: ${ATTEMPTS} attempts (${PROBE_COUNT} probes x ${PER_PROBE}, ${requests} requests), concurrency ${CONCURRENCY}, canary GGUF on node-llama-cpp (1 thread), node ${process.version}`,
-  );
-  console.log(
-    `model load ${llama.loadMs.toFixed(0)} ms; outcomes: ${breached} breached, ${ATTEMPTS - breached - errored} resisted, ${errored} errored`,
-  );
-  console.log('');
-  console.log(
-    `  runner (runRedteam)        ${rate(run.ms)} attempts/s   ${(run.ms / 1000).toFixed(1)} s wall   ${(run.cpuMs / 1000).toFixed(1)} s CPU`,
-  );
-  console.log(
-    `  baseline fetch loop before ${rate(before.ms)} attempts/s   ${(before.ms / 1000).toFixed(1)} s wall   ${(before.cpuMs / 1000).toFixed(1)} s CPU`,
-  );
-  console.log(
-    `  baseline fetch loop after  ${rate(afterRun.ms)} attempts/s   ${(afterRun.ms / 1000).toFixed(1)} s wall   ${(afterRun.cpuMs / 1000).toFixed(1)} s CPU`,
-  );
-  console.log(`  ratio runner/baseline      ${(baseMs / run.ms).toFixed(3)} (throughput)`);
-  console.log('');
-  console.log(
-    `  runner overhead, wall      ${((run.ms - baseMs) / ATTEMPTS).toFixed(2)} ms/attempt (runner wall - mean baseline wall) / attempts`,
-  );
-  console.log(
-    `  baseline drift             ${((afterRun.ms - before.ms) / ATTEMPTS).toFixed(2)} ms/attempt (after - before): overheads smaller than this are noise`,
-  );
-  console.log(
-    `  runner overhead, CPU       ${((run.cpuMs - baseCpuMs) / ATTEMPTS).toFixed(2)} ms/attempt (process CPU, inference included in both)`,
-  );
-  console.log(
-    `  judging alone, CPU         ${judgeUsPerAttempt.toFixed(1)} us/attempt (${ROUNDS} rounds over the ${ATTEMPTS} records)`,
-  );
-  console.log(`  planning alone, CPU        ${planUsPerAttempt.toFixed(1)} us/attempt`);
-} finally {
-  await llama.close();
 }
+
+if (!process.argv.includes('--instant-only')) await modelPart();
 
 // The runner's overhead without inference noise: the same 1,000 attempts against an instant loopback server,
 // runner and fetch loop alternated, median of ROUNDS each.

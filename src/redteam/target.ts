@@ -86,8 +86,19 @@ interface HttpOptions {
 
 /** One request; resolves with the status and parsed JSON (or throws a TargetError). */
 async function requestJson(url: string, o: HttpOptions): Promise<{ status: number; json: unknown }> {
-  const signals = [AbortSignal.timeout(o.timeoutMs)];
-  if (o.signal) signals.push(o.signal);
+  // One controller, a plain timer and a listener on the outer signal, all undone at the end. Not
+  // AbortSignal.any([outer, AbortSignal.timeout()]): building that per request was most of the runner's
+  // own cost per attempt (each composite signal is tracked by its sources until collected).
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, o.timeoutMs);
+  const outer = o.signal;
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
   let res: Response;
   let text: string;
   try {
@@ -95,13 +106,17 @@ async function requestJson(url: string, o: HttpOptions): Promise<{ status: numbe
       method: o.method,
       headers: headersFor(o.apiKey, o.body !== undefined),
       ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
-      signal: AbortSignal.any(signals),
+      signal: controller.signal,
       redirect: 'manual',
     });
+    // the timer stays armed while the body streams in: a server that trickles its reply times out too
     text = await readCapped(res);
   } catch (err) {
     if (err instanceof TargetError) throw err;
-    throw new TargetError(describeFetchError(err, o.timeoutMs, o.signal));
+    throw new TargetError(describeFetchError(err, timedOut, o.timeoutMs, outer));
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuterAbort);
   }
   let json: unknown;
   try {
@@ -116,10 +131,15 @@ async function requestJson(url: string, o: HttpOptions): Promise<{ status: numbe
   return { status: res.status, json };
 }
 
-function describeFetchError(err: unknown, timeoutMs: number, signal: AbortSignal | undefined): string {
+function describeFetchError(
+  err: unknown,
+  timedOut: boolean,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): string {
   if (signal?.aborted) return 'aborted';
+  if (timedOut) return `timed out after ${timeoutMs} ms`;
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
   const cause = e?.cause?.code ?? e?.cause?.message;
   return cause ? `${e.message ?? 'request failed'} (${cause})` : (e?.message ?? String(err));
 }
