@@ -211,6 +211,26 @@ function enclosed(original: string, start: number, end: number): boolean {
   return false;
 }
 
+/**
+ * A token named in prose as a noun: "the [INST] token marks…", "wrapped in [INST] and [/INST] tags". It is the
+ * object of a determiner, preposition or verb, and what follows it (after an optional "and <closing token>")
+ * is a word for a token, so nothing is written inside the turn it would open. An attack's header starts a
+ * sentence or follows other text directly, and is followed by the content of the turn it opens.
+ */
+const NAMED_AFTER =
+  /^(?: ?(?:and|or|\/|,) ?\S{1,24})? (?:special )?(?:tokens?|tags?|markers?|delimiters?|headers?|strings?|sequences?|prefix(?:es)?|suffix(?:es)?|format|template|syntax|wrappers?|brackets?)(?![\p{L}\p{N}_])/u;
+
+/** …and what precedes it is a determiner, preposition or verb that takes the token as its object. */
+const NAMED_BEFORE =
+  /(?:^|[\s(])(?:the|a|an|each|every|in|between|around|with|and|or|of|use|uses|using|add|adds|print|prints|emit|emits|output|outputs|see|sees|insert|inserts|strip|strips|remove|removes) ?$/u;
+
+function namedInProse(normalized: string, start: number, end: number): boolean {
+  return (
+    NAMED_BEFORE.test(normalized.slice(Math.max(0, start - 16), start)) &&
+    NAMED_AFTER.test(normalized.slice(end, end + 48))
+  );
+}
+
 /** Any template token, classified by which group matched. */
 const ANY_TOKEN = rx(`(${OPENING_TOKEN.source})|(${CLOSING_TOKEN.source})|(${END_OF_TEXT_TOKEN.source})`);
 /** What may separate tokens without being content: whitespace, role names, colons. */
@@ -260,7 +280,10 @@ function tokenHits(text: PreparedText): OriginalHit[] {
     prevClosing = m[1] === undefined;
     prevEnd = end;
     const span = originalSpan(text, start, end);
-    if (score > NAMED_SCORE && (enclosed(text.original, span.start, span.end) || isMention(start, end)))
+    if (
+      score > NAMED_SCORE &&
+      (enclosed(text.original, span.start, span.end) || isMention(start, end) || namedInProse(n, start, end))
+    )
       score = NAMED_SCORE;
     if (out.length < MAX_DETECTIONS * 2) out.push({ ...span, score, label });
   }
