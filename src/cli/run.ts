@@ -17,9 +17,14 @@ import { VERSION } from './version.ts';
 
 /**
  * The whole CLI as a function: argv in, exit code out, all output through `io`. main.ts is the only place
- * that touches process; tests call this directly.
+ * that touches process; tests call this directly. `env` is what commands read their variables from
+ * (keys, paths); tests pass their own so the host's environment cannot change the outcome.
  */
-export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  io: CliIO,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
   let code: number = EXIT.clean;
   const program = new Command('parapet')
     .description('Parapet secures the open-source LLM stack. It never executes what it scans.')
@@ -53,14 +58,22 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       }),
     )
     .addCommand(
-      dbCommand(io, (c) => {
-        code = c;
-      }),
+      dbCommand(
+        io,
+        (c) => {
+          code = c;
+        },
+        env,
+      ),
     )
     .addCommand(
-      signCommand(io, (c) => {
-        code = c;
-      }),
+      signCommand(
+        io,
+        (c) => {
+          code = c;
+        },
+        env,
+      ),
     )
     .addCommand(
       verifyCommand(io, (c) => {
@@ -78,9 +91,13 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       }),
     )
     .addCommand(
-      redteamCommand(io, (c) => {
-        code = c;
-      }),
+      redteamCommand(
+        io,
+        (c) => {
+          code = c;
+        },
+        env,
+      ),
     )
     .addCommand(
       sandboxCommand(io, (c) => {

@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { run } from '../../src/cli/run.ts';
 import { plantedValues } from '../../src/redteam/planted.ts';
 import { PROBES } from '../../src/redteam/probes/index.ts';
 import { parseRecords } from '../../src/redteam/records.ts';
-import { assertNoStackTrace, assertUsageError } from '../fixtures/cli-io.ts';
+import { assertNoStackTrace, assertUsageError, captureIO } from '../fixtures/cli-io.ts';
 import { runRedteamCli } from '../fixtures/redteam/cli.ts';
 import { type ScriptedServer, startScriptedServer } from '../fixtures/redteam/scripted-server.ts';
 import { sarifValidator } from '../fixtures/sarif-schema.ts';
@@ -79,6 +80,26 @@ describe('parapet redteam', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     assert.equal(summary.overall.attempts, 3);
     assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<html/i);
+  });
+
+  it('run() reads the environment it is given; without one, the process environment', async () => {
+    const argv = ['redteam', '--target', server.url, '-p', 'exfiltration/html-tag', '-n', '1'];
+    const saved = process.env.PARAPET_REDTEAM_API_KEY;
+    process.env.PARAPET_REDTEAM_API_KEY = 'gw-key';
+    try {
+      const given = captureIO(dir);
+      const code = await run(argv, given.io, { PARAPET_REDTEAM_API_KEY: 'gw-key' });
+      assert.equal(code, 0, given.stderr());
+      // near miss: an environment without the key is not topped up from the process's
+      const empty = captureIO(dir);
+      assert.equal(await run(argv, empty.io, {}), 3);
+      assert.match(empty.stderr(), /401.*an API key is needed/);
+      const host = captureIO(dir);
+      assert.equal(await run(argv, host.io), 0, host.stderr());
+    } finally {
+      if (saved === undefined) delete process.env.PARAPET_REDTEAM_API_KEY;
+      else process.env.PARAPET_REDTEAM_API_KEY = saved;
+    }
   });
 
   it('passes under --fail-above, and exits 3 when attempts errored', async () => {

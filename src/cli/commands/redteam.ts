@@ -15,7 +15,7 @@ import { listenForInterrupt } from '../interrupt.ts';
 import { type CliIO, EXIT } from '../io.ts';
 import { VERSION } from '../version.ts';
 
-type Env = Record<string, string | undefined>;
+type Env = Readonly<Record<string, string | undefined>>;
 
 const FORMATS = ['table', 'json', 'html', 'sarif'] as const;
 type RedteamFormat = (typeof FORMATS)[number];
