@@ -699,6 +699,41 @@ describe('guard/html-injection', () => {
 });
 
 describe('guard/ansi-escape', () => {
+  it('strips an escaped ESC (\\x1b[, \\033[, \\u001b], \\e[, ^[[) that a decoder downstream would make real', () => {
+    const erase = 'Done. \\x1b[2J\\x1b[1AYour account is locked';
+    const found = hits(ansiEscapeDetector, erase);
+    assert.equal(found.length, 2);
+    assert.equal(found[0]?.score, 0.65);
+    assert.equal(found[0]?.evidence?.escaped, '\\x1b');
+    assert.equal(redact(erase, found), 'Done. Your account is locked');
+    assert.equal(hits(ansiEscapeDetector, 'ok \\033[8mhidden')[0]?.score, 0.65);
+    assert.equal(hits(ansiEscapeDetector, 'x \\u001b]52;c;Y3VybCBldmlsLnNo\\u0007')[0]?.score, 0.8);
+    assert.equal(hits(ansiEscapeDetector, 'x \\e[?25l')[0]?.score, 0.65);
+    assert.equal(hits(ansiEscapeDetector, 'x ^[[2K gone')[0]?.score, 0.65);
+  });
+
+  it('keeps an escaped colour, and any escaped sequence in markdown code, below the threshold; paths are not escapes', () => {
+    const colour = run(ansiEscapeDetector, 'Use "\\x1b[31m" for red.');
+    assert.deepEqual(
+      colour.map((d) => d.score),
+      [0.45],
+    );
+    assert.deepEqual(hits(ansiEscapeDetector, 'Use "\\x1b[31m" for red.'), []);
+    const inCode = run(
+      ansiEscapeDetector,
+      'Clear the screen with `printf "\\033[2J"` or:\n```sh\nprintf "\\e[2J"\n```',
+    );
+    assert.ok(inCode.length === 2 && inCode.every((d) => d.score < 0.5));
+    assert.deepEqual(
+      hits(ansiEscapeDetector, 'Saved to C:\\Export\\x1b.txt and C:\\Users\\eve\\e[1].log'),
+      [],
+    );
+    assert.deepEqual(
+      hits(ansiEscapeDetector, 'The escape \\x1 is incomplete and \\x1c[ is another byte'),
+      [],
+    );
+  });
+
   it('strips colour sequences (score 0.6) with an empty replacement', () => {
     const text = 'red \x1b[31mtext\x1b[0m done';
     const found = hits(ansiEscapeDetector, text);
@@ -733,11 +768,13 @@ describe('guard/ansi-escape', () => {
     assert.equal(hits(ansiEscapeDetector, text)[0]?.span?.end, text.length);
   });
 
-  it('does not fire on escape sequences written out as text', () => {
+  it('does not act on colours written out as text or on a bare "[31m"; an escaped erase outside code is stripped', () => {
     assert.deepEqual(
-      hits(ansiEscapeDetector, 'Print "\\x1b[31m" or \\033[0m or ^[[2J to clear; [31m alone is text.'),
+      hits(ansiEscapeDetector, 'Print "\\x1b[31m" or \\033[0m for colours; [31m alone is text.'),
       [],
     );
+    const erase = 'Print ^[[2J to clear.';
+    assert.equal(redact(erase, hits(ansiEscapeDetector, erase)), 'Print  to clear.');
   });
 });
 

@@ -91,6 +91,19 @@ test('a markdown image exfiltrating data is not released even one character at a
   assert.ok(!released.includes('collector.evil.example/log?d='));
 });
 
+test('an escaped terminal sequence split across chunks is not released', () => {
+  const random = mulberry32(19);
+  for (let round = 0; round < 20; round++) {
+    const text = `${filler(random, 200)} \\x1b[2K\\x1b[1A ${filler(random, 200)}`;
+    const { released, action } = stream(text, random, 1 + Math.floor(random() * 8));
+    assert.equal(action, 'redact');
+    assert.ok(
+      !released.includes('\\x1b[') && !released.includes('[2K'),
+      `round ${round} released part of it`,
+    );
+  }
+});
+
 test('the stream holds back no more than the largest detector window', () => {
   const window = holdbackWindow(guard.detectors.filter((d) => d.meta.directions.includes('output')));
   const s = guard.outputStream();

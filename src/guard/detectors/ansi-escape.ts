@@ -1,4 +1,5 @@
 import type { Detection, Detector, DetectorContext, DetectorMeta, PreparedText } from '../types.ts';
+import { codeRanges, inRanges } from './markdown-code.ts';
 import { containsAllowedPhrase } from './redact-utils.ts';
 import { urlHost } from './url-host.ts';
 
@@ -143,6 +144,50 @@ const DESCRIBE: Record<string, string> = {
 };
 
 /**
+ * ESC written as text: `\x1b`, `\u001b`, `\u{1b}`, `\033`, `\e`, `^[`, right before the `[` of a CSI or the `]`
+ * of an OSC (case-sensitive, so a Windows path such as `C:\Export` is not one). printf, `echo -e`, a JSON or
+ * string-literal decoder, or a log pipeline turns it into the real character, so output that reaches one of
+ * them carries the sequence all the same.
+ */
+const ESCAPED_ESC = /\\(?:x1[bB]|u001[bB]|u\{1[bB]\}|0?33|e)(?=[[\]])|\^\[(?=[[\]])/g;
+/** A possibly unfinished escaped ESC at the end of a stream's window: held back until it is complete. */
+const ESCAPED_TAIL = /(?:\\(?:x1?[bB]?|u0{0,2}1?[bB]?|u\{1?[bB]?\}?|0?3?3?|e)|\^)$/;
+/** How much an escaped sequence scores below a real one: it needs a decoder downstream to take effect. */
+const ESCAPED_DISCOUNT = 0.15;
+/** Real-sequence kinds whose escaped form is reported but not acted on (colours, in code samples mostly). */
+const NAMED_SCORE = 0.45;
+
+/** Escaped sequences in the text; a colour sample or any sequence inside markdown code scores below 0.5. */
+function escapedSequences(original: string, ctx: DetectorContext): Detection[] {
+  if (!original.includes('\\') && !original.includes('^[')) return [];
+  const out: Detection[] = [];
+  let code: [number, number][] | undefined;
+  for (const m of original.matchAll(ESCAPED_ESC)) {
+    if (out.length >= MAX_SEQUENCES) break;
+    const start = m.index ?? 0;
+    const after = start + m[0].length;
+    // Parsed as if the ESC were real; only the introducer and a CSI's parameters are in the span (a string
+    // sequence's escaped terminator is text the parser does not read, and removing its head disarms it).
+    const seq = parseSequence(`\u001b${original.slice(after, after + 80)}`, 0);
+    const csi = original[after] === '[';
+    const end = csi ? after + Math.max(0, seq.end - 1) : after + 1;
+    code ??= codeRanges(original);
+    const inCode = inRanges(code, start);
+    const score = inCode
+      ? Math.min(NAMED_SCORE, seq.score)
+      : Math.max(NAMED_SCORE, seq.score - ESCAPED_DISCOUNT);
+    if (containsAllowedPhrase(original.slice(start, end), ctx)) continue;
+    out.push({
+      score: Math.round(score * 100) / 100,
+      message: `escaped terminal ${DESCRIBE[seq.kind] ?? seq.kind} (${m[0]} becomes ESC when printf, echo -e or a string decoder reads the output)`,
+      span: { start, end, replacement: '' },
+      evidence: { kinds: [seq.kind], escaped: m[0], inCode },
+    });
+  }
+  return out;
+}
+
+/**
  * ANSI/VT escape sequences in output bound for a terminal or log viewer: CSI (colours, cursor movement,
  * erasing lines), OSC 8 hyperlinks whose target differs from their text, OSC 52 clipboard writes, device
  * control strings and bare ESC. Cursor moves, erases and concealment can hide text from the person reading;
@@ -152,7 +197,14 @@ export const ansiEscapeDetector: Detector = {
   meta,
   // Held from the last ESC or CSI byte in the window: a sequence may still be completing.
   pending: (tail) => {
-    const at = Math.max(tail.lastIndexOf('\u001b'), tail.lastIndexOf('\u009b'));
+    let at = Math.max(tail.lastIndexOf('\u001b'), tail.lastIndexOf('\u009b'));
+    // An escaped ESC, finished or not, near the end: its parameters may still be arriving.
+    const escaped = ESCAPED_TAIL.exec(tail)?.index ?? -1;
+    if (escaped >= 0 && (at < 0 || escaped < at)) at = escaped;
+    const lastSlash = Math.max(tail.lastIndexOf('\\'), tail.lastIndexOf('^['));
+    if (lastSlash >= 0 && tail.length - lastSlash <= 40 && ESCAPED_ESC.test(tail.slice(lastSlash)))
+      at = at < 0 ? lastSlash : Math.min(at, lastSlash);
+    ESCAPED_ESC.lastIndex = 0;
     return at < 0 ? tail.length : at;
   },
   detect(text: PreparedText, ctx: DetectorContext): Detection[] {
@@ -189,6 +241,7 @@ export const ansiEscapeDetector: Detector = {
         evidence: seq.host === undefined ? { kinds: [seq.kind] } : { kinds: [seq.kind], host: seq.host },
       });
     }
+    for (const d of escapedSequences(original, ctx)) if (out.length < MAX_SEQUENCES) out.push(d);
     return out;
   },
 };
