@@ -4,20 +4,16 @@
  * stop, keep what finished (JSONL records, a report marked incomplete), say so in one line and exit 3.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseRecords } from '../../src/redteam/records.ts';
 import { assertNoStackTrace, type Outcome } from '../fixtures/cli-io.ts';
-import { runRedteamCli } from '../fixtures/redteam/cli.ts';
+import { runRedteamCli, startCliProcess } from '../fixtures/redteam/cli.ts';
 import { type ScriptedServer, startScriptedServer } from '../fixtures/redteam/scripted-server.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ANSWERED = 3;
 
 /** Answers the first ANSWERED chats, then hangs: the run is stuck mid-way, as with a slow model. */
@@ -34,27 +30,14 @@ async function interruptedRun(
   args: string[],
   signal: NodeJS.Signals,
 ): Promise<Outcome> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'redteam', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (t: string) => {
-    stdout += t;
-  });
-  child.stderr.setEncoding('utf8').on('data', (t: string) => {
-    stderr += t;
-  });
-  const exited = once(child, 'exit');
+  const cli = startCliProcess(['redteam', ...args]);
   // a condition, not a timing: the (ANSWERED + 1)th chat is the one left hanging
   while (server.chats().length <= ANSWERED) {
-    assert.equal(child.exitCode, null, `the CLI ended early: ${stderr}`);
+    assert.equal(cli.child.exitCode, null, `the CLI ended early: ${cli.stderr()}`);
     await sleep(20);
   }
-  child.kill(signal);
-  const [code] = (await exited) as [number | null];
-  return { code: code ?? -1, stdout, stderr };
+  cli.child.kill(signal);
+  return cli.exited;
 }
 
 describe('parapet redteam interrupted', () => {

@@ -5,16 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +22,7 @@ import {
   removePickle,
   subprocessPickle,
 } from '../fixtures/sandbox/payloads.ts';
+import { processesLeft, processesWith } from './processes.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'parapet-sandbox-test-'));
 const HOME = join(TMP, 'home');
@@ -251,19 +243,6 @@ describe('loaders', () => {
   });
 });
 
-function processesWith(marker: string): number {
-  let count = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) count++;
-    } catch {
-      // gone already
-    }
-  }
-  return count;
-}
-
 describe('the boundary itself', () => {
   it('kills the whole tree at --timeout and reports the load as incomplete', async () => {
     const r = await runSandboxed({
@@ -274,9 +253,7 @@ describe('the boundary itself', () => {
     assert.equal(r.timedOut, true);
     assert.equal(only(r.findings, 'sandbox/timeout').length, 1);
     assert.equal(r.errors.length, 1);
-    for (let i = 0; i < 50 && processesWith('sleep\u0000313') > 0; i++)
-      await new Promise((res) => setTimeout(res, 20));
-    assert.equal(processesWith('sleep\u0000313'), 0, 'the background child must be gone too');
+    assert.equal(await processesLeft('sleep\u0000313'), 0, 'the background child must be gone too');
     assert.equal(processesWith('sleep\u0000314'), 0);
   });
 
