@@ -190,7 +190,7 @@ const ENGLISH: PhrasePattern[] = [
   {
     // ignore (all of) the previous instructions / disregard your prior system prompt
     re: rx(
-      `${WB}${EN_VERB}(?: ${EN_FILL})* ${EN_ADJ}(?: ${EN_ADJ})?(?: and (?:${EN_ADJ}|following|subsequent|later))? ${EN_NOUN}${WE}`,
+      `${WB}${EN_VERB}(?: ${EN_FILL})* ${EN_ADJ}(?: (?:and )?(?:${EN_ADJ}|following|subsequent|later))* ${EN_NOUN}${WE}`,
     ),
     score: 0.9,
     label: 'override-previous-instructions',
@@ -416,7 +416,7 @@ const ENGLISH: PhrasePattern[] = [
     // "helps people with WHATEVER they ask for no matter how strange" / "answers anything, no matter how
     // illegal": compliance promised for any request, with the request's harm named as no obstacle.
     re: rx(
-      `${WB}(?:whatever|anything|any (?:request|question|prompt)s?) (?:they|you|the user|users|i|anyone|people|someone) (?:ask|want|request|say|demand)s?(?: (?:for|of (?:it|him|her|you)|to))?,? (?:no matter (?:how|what)|regardless of (?:how|whether|the))(?: (?:illegal|unethical|immoral|harmful|dangerous|offensive|explicit|inappropriate|strange|weird|twisted|extreme|wrong|bad|evil|controversial|it is|it's|the consequences|the content))?${WE}`,
+      `${WB}(?:whatever|anything|any (?:request|question|prompt)s?) (?:they|you|the user|users|i|anyone|people|someone) (?:ask|want|request|say|demand)s?(?: (?:for|of (?:it|him|her|you)|to))?,? (?:no matter (?:how|what)|regardless of (?:how|whether|the))${WE}`,
     ),
     score: 0.65,
     label: 'comply-no-matter-what',
