@@ -200,7 +200,10 @@ test('files that are not model formats are skipped, not flagged', async () => {
 test('joblib compress=3 (zlib stream) and gzip-wrapped pickles are decompressed and scanned', async () => {
   const { deflateSync, gzipSync } = await import('node:zlib');
   assertCritical(await scanBytes(deflateSync(EVAL, { level: 3 }), 'model.joblib'), '(zlib)');
-  assertCritical(await scanBytes(gzipSync(buildTorchZip(EVAL)), 'model.pt.gz'), '(gzip)/model.pt!archive/data.pkl');
+  assertCritical(
+    await scanBytes(gzipSync(buildTorchZip(EVAL)), 'model.pt.gz'),
+    '(gzip)/model.pt!archive/data.pkl',
+  );
 });
 
 test('bzip2 and xz streams are decompressed through 7-Zip and scanned', async () => {
