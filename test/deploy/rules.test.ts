@@ -8,18 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { DEPLOY_RULES } from '../../src/scan/rules/deploy/index.ts';
 import { DEPLOY_FIXTURES } from '../fixtures/deploy/contract.ts';
+import { PAGE_SECTIONS } from '../fixtures/finding-pages.ts';
 import { audit, hits } from './audit.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const lines = (...l: string[]) => `${l.join('\n')}\n`;
-const SECTIONS = [
-  '## What it detects',
-  '## Why it matters',
-  '## Example',
-  '## False positives',
-  '## How to fix',
-  '## Related rules',
-];
 
 for (const rule of DEPLOY_RULES) {
   const { id, severity } = rule.meta;
@@ -43,7 +36,7 @@ for (const rule of DEPLOY_RULES) {
     assert.ok(existsSync(page), `docs/rules/${id}.md is missing`);
     const text = readFileSync(page, 'utf8');
     assert.ok(text.startsWith(`# ${id} — ${rule.meta.title}`), 'title line');
-    for (const s of SECTIONS) assert.ok(text.includes(`\n${s}\n`), `${id} page lacks ${s}`);
+    for (const s of PAGE_SECTIONS) assert.ok(text.includes(`\n${s}\n`), `${id} page lacks ${s}`);
     assert.ok(text.includes(`**${severity}**`));
     for (const tag of rule.meta.tags) assert.ok(text.includes(tag), `${id} page lacks tag ${tag}`);
     for (const ref of rule.meta.references) assert.ok(text.includes(ref), `${id} page lacks ${ref}`);

@@ -13,17 +13,10 @@ import {
   GATEWAY_RULES,
   type ResponseVerdict,
 } from '../../src/gateway/filter/index.ts';
+import { PAGE_SECTIONS } from '../fixtures/finding-pages.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const read = (path: string): string => readFileSync(new URL(path, ROOT), 'utf8');
-const SECTIONS = [
-  '## What it detects',
-  '## Why it matters',
-  '## Example',
-  '## False positives',
-  '## How to fix',
-  '## Related rules',
-];
 
 const guards = createGatewayGuards({
   input: { enabled: true, preset: 'balanced' },
@@ -82,7 +75,8 @@ for (const meta of GATEWAY_RULES) {
     const text = read(page);
     const first = text.split('\n')[0] ?? '';
     assert.ok(first.startsWith(`# ${id}`) && first.includes(meta.title), first);
-    for (const section of SECTIONS) assert.ok(text.includes(`\n${section}\n`), `${page} has no "${section}"`);
+    for (const section of PAGE_SECTIONS)
+      assert.ok(text.includes(`\n${section}\n`), `${page} has no "${section}"`);
     assert.ok(text.includes(`**${meta.severity}**`));
     for (const tag of meta.tags) assert.ok(text.includes(tag), `${page} does not list tag ${tag}`);
     for (const ref of meta.references) assert.ok(text.includes(ref), `${page} does not list ${ref}`);

@@ -11,6 +11,7 @@ import { GUARD_DETECTORS } from '../../src/guard/detectors/index.ts';
 import { createGuard } from '../../src/guard/guard.ts';
 import { transformerClassifierMeta } from '../../src/guard/onnx/transformer-classifier.ts';
 import type { Direction, GuardContext } from '../../src/guard/types.ts';
+import { PAGE_SECTIONS } from '../fixtures/finding-pages.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const read = (path: string): string => readFileSync(new URL(path, ROOT), 'utf8');
@@ -136,14 +137,6 @@ const CASES: Record<string, { positive: Case; negative: Case }> = {
   },
 };
 
-const SECTIONS = [
-  '## What it detects',
-  '## Why it matters',
-  '## Example',
-  '## False positives',
-  '## How to fix',
-  '## Related rules',
-];
 const guard = createGuard();
 
 for (const detector of GUARD_DETECTORS) {
@@ -170,7 +163,7 @@ for (const detector of GUARD_DETECTORS) {
     assert.ok(exists(path), `${path} exists`);
     const doc = read(path);
     assert.ok(doc.startsWith(`# ${meta.id} — `), 'title line');
-    for (const section of SECTIONS) assert.ok(doc.includes(section), `${path} has ${section}`);
+    for (const section of PAGE_SECTIONS) assert.ok(doc.includes(section), `${path} has ${section}`);
     assert.ok(doc.includes(`**${meta.severity}**`), 'states the severity');
   });
 
@@ -194,7 +187,7 @@ for (const detector of GUARD_DETECTORS) {
 
 test('the optional transformer classifier is documented like the built-in detectors', () => {
   const doc = read(ruleDocPath(transformerClassifierMeta.id));
-  for (const section of SECTIONS) assert.ok(doc.includes(section), `has ${section}`);
+  for (const section of PAGE_SECTIONS) assert.ok(doc.includes(section), `has ${section}`);
 });
 
 test('detector ids are unique', () => {

@@ -19,6 +19,7 @@ import { scanBytes } from '../../src/scan/engine.ts';
 import { SCAN_RULES } from '../../src/scan/rules/index.ts';
 import { torchStateDictPickle } from '../fixtures/checkpoints.ts';
 import { type ContractFixture, EXTRA_FIXTURES, type FixtureBytes } from '../fixtures/contract/index.ts';
+import { PAGE_SECTIONS } from '../fixtures/finding-pages.ts';
 import { buildNpy } from '../fixtures/npy-writer.ts';
 import { concat, pickle, reducePayload } from '../fixtures/pickle-writer.ts';
 import { buildZip } from '../fixtures/zip-writer.ts';
@@ -267,14 +268,6 @@ const PICKLE_FAMILY_FIXTURES: Record<string, ContractFixture> = {
 const FIXTURES: Record<string, ContractFixture> = { ...PICKLE_FAMILY_FIXTURES, ...EXTRA_FIXTURES };
 
 const ID = /^[a-z]+\/[a-z0-9]+(-[a-z0-9]+)*$/;
-const SECTIONS = [
-  '## What it detects',
-  '## Why it matters',
-  '## Example',
-  '## False positives',
-  '## How to fix',
-  '## Related rules',
-];
 
 function describeResult(result: ScanResult): string {
   const lines = result.findings.map(
@@ -327,7 +320,8 @@ for (const rule of SCAN_RULES.all) {
     const [first] = text.split('\n');
     assert.ok(first?.startsWith(`# ${id}`), `${page} must start with "# ${id}", starts with ${first}`);
     assert.ok(first?.includes(meta.title), `${page}'s title line does not contain "${meta.title}"`);
-    for (const section of SECTIONS) assert.ok(text.includes(`\n${section}\n`), `${page} has no "${section}"`);
+    for (const section of PAGE_SECTIONS)
+      assert.ok(text.includes(`\n${section}\n`), `${page} has no "${section}"`);
     assert.ok(text.includes(`**${meta.severity}**`), `${page} does not state severity ${meta.severity}`);
     for (const tag of meta.tags) assert.ok(text.includes(tag), `${page} does not list tag ${tag}`);
     for (const ref of meta.references) assert.ok(text.includes(ref), `${page} does not list ${ref}`);
