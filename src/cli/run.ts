@@ -26,84 +26,28 @@ export async function run(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
   let code: number = EXIT.clean;
+  // Every command reports its exit code through this one setter.
+  const setExit = (c: number): void => {
+    code = c;
+  };
   const program = new Command('parapet')
     .description('Parapet secures the open-source LLM stack. It never executes what it scans.')
     .version(VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)')
-    .addCommand(
-      scanCommand(io, (c) => {
-        code = c;
-      }),
-    )
-    .addCommand(
-      guardCommand(io, (c) => {
-        code = c;
-      }),
-    )
-    .addCommand(
-      gatewayCommand(io, (c) => {
-        code = c;
-      }),
-    )
-    .addCommand(
-      keysCommand(io, (c) => {
-        code = c;
-      }),
-    )
-    .addCommand(
-      auditCommand(io, (c) => {
-        code = c;
-      }),
-    )
-    .addCommand(
-      dbCommand(
-        io,
-        (c) => {
-          code = c;
-        },
-        env,
-      ),
-    )
-    .addCommand(
-      signCommand(
-        io,
-        (c) => {
-          code = c;
-        },
-        env,
-      ),
-    )
-    .addCommand(
-      verifyCommand(io, (c) => {
-        code = c;
-      }),
-    )
-    .addCommand(
-      sbomCommand(io, (c) => {
-        code = c;
-      }),
-    )
-    .addCommand(
-      probeCommand(io, (c) => {
-        code = c;
-      }),
-    )
-    .addCommand(
-      redteamCommand(
-        io,
-        (c) => {
-          code = c;
-        },
-        env,
-      ),
-    )
-    .addCommand(
-      sandboxCommand(io, (c) => {
-        code = c;
-      }),
-    );
+    .addCommand(scanCommand(io, setExit))
+    .addCommand(guardCommand(io, setExit))
+    .addCommand(gatewayCommand(io, setExit))
+    .addCommand(keysCommand(io, setExit))
+    .addCommand(auditCommand(io, setExit))
+    .addCommand(dbCommand(io, setExit, env))
+    .addCommand(signCommand(io, setExit, env))
+    .addCommand(verifyCommand(io, setExit))
+    .addCommand(sbomCommand(io, setExit))
+    .addCommand(probeCommand(io, setExit))
+    .addCommand(redteamCommand(io, setExit, env))
+    .addCommand(sandboxCommand(io, setExit));
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {
