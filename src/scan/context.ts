@@ -100,6 +100,15 @@ export interface NestedHints {
 /** Whether nested content was recognised and analysed. */
 export type NestedOutcome = 'analysed' | 'not-a-model-format';
 
+/** The base name of what is being scanned: the innermost member's, or the file's (`a.zip!data/train.csv` → `train.csv`). */
+export function baseNameOf(location: Location): string {
+  const inner =
+    location.member === undefined
+      ? location.path
+      : location.member.slice(location.member.lastIndexOf('!') + 1);
+  return inner.slice(Math.max(inner.lastIndexOf('/'), inner.lastIndexOf('\\')) + 1);
+}
+
 /** Joins container member paths with "/" after the parent member ("outer.zip!inner.tar/file.pkl"). */
 export function childMember(parent: Location, member: string): string {
   return parent.member === undefined ? member : `${parent.member}!${member}`;

@@ -5,6 +5,7 @@ import { type ByteSource, bufferSource, openFileSource } from '../formats/byte-s
 import { detectCompression } from '../formats/compressed.ts';
 import { isZip } from '../formats/zip.ts';
 import {
+  baseNameOf,
   childMember,
   type ExpansionBudget,
   type HandlerContext,
@@ -124,7 +125,7 @@ export async function scanSource(
   };
   // Formats with their own structure go first: a safetensors header length or a GGUF version can look
   // like a pickle opcode or a zlib header, and those readings must not shadow the real one.
-  const binary = BINARY_FORMATS.find((f) => f.detect(src, baseName(location)));
+  const binary = BINARY_FORMATS.find((f) => f.detect(src, baseNameOf(location)));
   if (binary !== undefined) return binary.handle(src, ctx);
   const format = detectFormat(src);
   switch (format) {
@@ -156,15 +157,6 @@ export async function scanSource(
   }
 }
 
-/** The base name of what is being scanned: the innermost member, or the file. */
-function baseName(location: Location): string {
-  const inner =
-    location.member === undefined
-      ? location.path
-      : location.member.slice(location.member.lastIndexOf('!') + 1);
-  return inner.slice(Math.max(inner.lastIndexOf('/'), inner.lastIndexOf('\\')) + 1);
-}
-
 /**
  * A CSV whose header starts with `c` or `i` (`category,text`) reads as a headerless pickle's GLOBAL/INST opcode,
  * and every row then as another import: 100,000 findings for a 12 MB file. Such a file is left to the data-set
@@ -179,7 +171,7 @@ function isTextDatasetNotPickle(src: ByteSource, name: string): boolean {
 
 /** Bytes with no container signature: a headerless pickle, then every text format whose name matches. */
 async function scanOther(src: ByteSource, ctx: HandlerContext, mayBePickle: boolean): Promise<NestedOutcome> {
-  const name = baseName(ctx.location);
+  const name = baseNameOf(ctx.location);
   // A file can be a loadable pickle and a text format at once (Python that also parses as a pickle):
   // both readings are analysed, as with pickle/zip polyglots.
   let outcome: NestedOutcome =

@@ -1,7 +1,7 @@
 import { ParapetError } from '../../core/errors.ts';
 import { type ByteSource, bufferSource } from '../../formats/byte-source.ts';
 import { type Compression, decompress } from '../../formats/compressed.ts';
-import { chargeExpansion, type HandlerContext, type NestedOutcome } from '../context.ts';
+import { baseNameOf, chargeExpansion, type HandlerContext, type NestedOutcome } from '../context.ts';
 
 /** Decompressed output is held in memory; past this the file is reported as not analysed. */
 const MAX_DECOMPRESSED = 256 * 1024 * 1024;
@@ -35,10 +35,7 @@ export async function handleCompressed(
  * data sets, `config.json`) still recognise it. A name without a compression suffix gives `(gzip)` alone.
  */
 function innerName(ctx: HandlerContext, kind: Compression): string {
-  const outer = ctx.location.member ?? ctx.location.path;
-  const base = outer.slice(
-    Math.max(outer.lastIndexOf('/'), outer.lastIndexOf('\\'), outer.lastIndexOf('!')) + 1,
-  );
+  const base = baseNameOf(ctx.location);
   const stem = base.replace(/\.(gz|gzip|z|zz|zlib)$/i, '');
   return stem === base || stem === '' ? `(${kind})` : `(${kind})/${stem}`;
 }

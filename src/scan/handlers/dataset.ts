@@ -5,7 +5,7 @@
  * file must not emit millions), a `dataset/summary` says what the set holds, and a file that claims to be a
  * data set but cannot be read is reported as `dataset/unreadable`, never passed over as clean.
  */
-import type { Finding, Location } from '../../core/finding.ts';
+import type { Finding } from '../../core/finding.ts';
 import { maxSeverity, type Severity } from '../../core/severity.ts';
 import { detectBinaryDataset, detectTextDataset } from '../../datasets/detect.ts';
 import { DEFAULT_READER_LIMITS } from '../../datasets/readers/common.ts';
@@ -24,7 +24,7 @@ import type {
   SetRule,
 } from '../../datasets/types.ts';
 import type { ByteSource } from '../../formats/byte-source.ts';
-import type { HandlerContext, NestedOutcome } from '../context.ts';
+import { baseNameOf, type HandlerContext, type NestedOutcome } from '../context.ts';
 import type { FormatHandler } from '../format-handler.ts';
 import { DATASET_RECORD_RULES, DATASET_SET_RULES, startRecordPasses } from '../rules/dataset/index.ts';
 import { datasetSummaryMeta } from '../rules/dataset/summary.ts';
@@ -91,14 +91,6 @@ function progressOf(ctx: HandlerContext): Pick<DatasetScanOptions, 'onProgress'>
   if (progress === undefined) return {};
   const location = { ...ctx.location };
   return { onProgress: (done, total) => progress(location, done, total) };
-}
-
-function baseNameOf(location: Location): string {
-  const inner =
-    location.member === undefined
-      ? location.path
-      : location.member.slice(location.member.lastIndexOf('!') + 1);
-  return inner.slice(Math.max(inner.lastIndexOf('/'), inner.lastIndexOf('\\')) + 1);
 }
 
 /**
