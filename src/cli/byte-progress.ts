@@ -1,8 +1,9 @@
 import type { CliIO } from './io.ts';
 
 /**
- * A one-line progress bar over bytes (hashing, verifying, reading a large data set), on stderr and only on a terminal (never in pipes or machine
- * output). Redrawn when the whole percentage changes, so fast work does not flood the terminal.
+ * A one-line progress bar over bytes (hashing, verifying, reading a large data set), on stderr and only on a
+ * terminal (never in pipes or machine output). Redrawn when the whole percentage changes, so fast work does
+ * not flood the terminal.
  */
 export function byteProgress(
   io: CliIO,

@@ -21,14 +21,10 @@ export function hash32(text: string, seed = 0x811c9dc5): number {
 
 export const SEED_B = 0x9747b28c;
 
-/** Two independent 32-bit hashes of a text. */
+/** Two independent 32-bit hashes of one item (an answer, a feature). */
 export interface Hash2 {
   a: number;
   b: number;
-}
-
-export function hash2(text: string): Hash2 {
-  return { a: hash32(text), b: hash32(text, SEED_B) };
 }
 
 /** A 53-bit map key from two hashes: collisions are negligible at the sizes the rules keep. */
