@@ -18,7 +18,6 @@ import {
 import { detectFormat } from './detect.ts';
 import { BINARY_FORMATS, TEXT_FORMATS } from './formats.ts';
 import { handleCompressed } from './handlers/compressed.ts';
-import { datasetTextFormat } from './handlers/dataset.ts';
 import { handleNpy } from './handlers/npy.ts';
 import { handlePickle } from './handlers/pickle.ts';
 import { handleSevenZip } from './handlers/sevenzip.ts';
@@ -157,27 +156,13 @@ export async function scanSource(
   }
 }
 
-/**
- * A CSV whose header starts with `c` or `i` (`category,text`) reads as a headerless pickle's GLOBAL/INST opcode,
- * and every row then as another import: 100,000 findings for a 12 MB file. Such a file is left to the data-set
- * reader only when its first line is not a GLOBAL/INST a pickle could use (a dotted module name alone on the
- * line), so a real pickle renamed `*.csv` is still read as one.
- */
-function isTextDatasetNotPickle(src: ByteSource, name: string): boolean {
-  if (!datasetTextFormat.detect(src, name)) return false;
-  const head = new TextDecoder('latin1').decode(src.readAt(0, 256));
-  return !/^[ci][A-Za-z_][\w.]*\n/.test(head);
-}
-
 /** Bytes with no container signature: a headerless pickle, then every text format whose name matches. */
 async function scanOther(src: ByteSource, ctx: HandlerContext, mayBePickle: boolean): Promise<NestedOutcome> {
   const name = baseNameOf(ctx.location);
   // A file can be a loadable pickle and a text format at once (Python that also parses as a pickle):
   // both readings are analysed, as with pickle/zip polyglots.
   let outcome: NestedOutcome =
-    mayBePickle && !isTextDatasetNotPickle(src, name) && handlePickle(src, ctx, true)
-      ? 'analysed'
-      : 'not-a-model-format';
+    mayBePickle && handlePickle(src, ctx, true) ? 'analysed' : 'not-a-model-format';
   for (const text of TEXT_FORMATS) {
     if (text.detect(src, name) && (await text.handle(src, ctx)) === 'analysed') outcome = 'analysed';
   }

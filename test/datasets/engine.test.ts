@@ -72,6 +72,15 @@ describe('data sets through scanPaths', { skip }, () => {
     assert.ok(result.findings.some((f) => f.ruleId === 'model/pickle-dangerous-call'));
   });
 
+  it('still reads a protocol-0 pickle that opens with MARK (its INST line second) renamed to .csv as a pickle', async () => {
+    const path = join(dir, 'inst.csv');
+    writeFileSync(path, "(S'id'\nios\nsystem\n.");
+    const result = await scanPaths([path]);
+    assert.ok(
+      result.findings.some((f) => f.ruleId === 'model/pickle-dangerous-call' && f.severity === 'critical'),
+    );
+  });
+
   it('does not read a CSV whose header starts with a pickle opcode letter as a pickle', async () => {
     const path = join(dir, 'cats.csv');
     writeFileSync(
